@@ -1,0 +1,111 @@
+"""Settings: one msgspec Struct read from the environment.
+
+Every variable is listed in ``ENVIRONMENT`` (variable name -> field) and documented in the README's
+configuration table; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Annotated, Literal
+
+import msgspec
+
+Environment = Literal["development", "staging", "production"]
+
+Seconds = Annotated[float, msgspec.Meta(gt=0, le=3600)]
+
+
+class ConfigError(Exception):
+    """A setting in the environment is missing or out of range; the message names the variable."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Everything the service reads from its environment, with the defaults of a development machine."""
+
+    database_url: str | None = None
+    """PostgreSQL URL. Unset: an embedded PostgreSQL (pgserver) with its data under ``data_dir``."""
+    env: Environment = "development"
+    secret_key: str | None = None
+    """Encrypts TOTP secrets at rest; required in production."""
+    login_rate_per_minute: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 30
+    metrics_token: str | None = None
+    data_dir: str = ".data"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    db_pool_min_size: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 2
+    db_pool_max_size: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 10
+    db_acquire_timeout: Seconds = 5.0
+    """Longest wait for a free pooled connection before the request is answered 503."""
+    db_command_timeout: Seconds = 30.0
+    """Longest a single statement may run."""
+    db_connect_timeout: Seconds = 5.0
+    db_statement_cache_size: Annotated[int, msgspec.Meta(ge=0, le=100_000)] = 512
+    """Prepared statements cached per connection (0 behind a transaction-mode pgbouncer)."""
+    db_connection_idle_lifetime: Seconds = 300.0
+    """A pooled connection idle this long is closed."""
+    db_connection_max_queries: Annotated[int, msgspec.Meta(ge=1)] = 50_000
+    """A pooled connection is replaced after this many queries (bounds its memory and plan cache)."""
+    db_startup_timeout: Annotated[float, msgspec.Meta(ge=0, le=3600)] = 30.0
+    """How long ``serve`` waits for the database to answer at start before giving up."""
+
+    def __post_init__(self) -> None:
+        if self.db_pool_min_size > self.db_pool_max_size:
+            raise ValueError("db_pool_min_size must not exceed db_pool_max_size")
+        if self.database_url is not None and not re.match(r"^postgres(ql)?://", self.database_url):
+            raise ValueError("database_url must start with postgresql://")
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database_url is None
+
+
+ENVIRONMENT: dict[str, str] = {
+    "DATABASE_URL": "database_url",
+    "HOSPITAL_ALERTS_ENV": "env",
+    "HOSPITAL_ALERTS_SECRET_KEY": "secret_key",
+    "HOSPITAL_ALERTS_LOGIN_RATE_PER_MINUTE": "login_rate_per_minute",
+    "HOSPITAL_ALERTS_METRICS_TOKEN": "metrics_token",
+    "HOSPITAL_ALERTS_DATA_DIR": "data_dir",
+    "HOSPITAL_ALERTS_LOG_LEVEL": "log_level",
+    "HOSPITAL_ALERTS_DB_POOL_MIN_SIZE": "db_pool_min_size",
+    "HOSPITAL_ALERTS_DB_POOL_MAX_SIZE": "db_pool_max_size",
+    "HOSPITAL_ALERTS_DB_ACQUIRE_TIMEOUT": "db_acquire_timeout",
+    "HOSPITAL_ALERTS_DB_COMMAND_TIMEOUT": "db_command_timeout",
+    "HOSPITAL_ALERTS_DB_CONNECT_TIMEOUT": "db_connect_timeout",
+    "HOSPITAL_ALERTS_DB_STATEMENT_CACHE_SIZE": "db_statement_cache_size",
+    "HOSPITAL_ALERTS_DB_CONNECTION_IDLE_LIFETIME": "db_connection_idle_lifetime",
+    "HOSPITAL_ALERTS_DB_CONNECTION_MAX_QUERIES": "db_connection_max_queries",
+    "HOSPITAL_ALERTS_DB_STARTUP_TIMEOUT": "db_startup_timeout",
+}
+_VARIABLE_OF_FIELD = {field: variable for variable, field in ENVIRONMENT.items()}
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Read Settings from ``environ`` (default: the process environment); ``overrides`` win over it.
+
+    Empty variables count as unset. Raises ConfigError naming the variable when a value is invalid.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, object] = {
+        field: environ[variable] for variable, field in ENVIRONMENT.items() if environ.get(variable, "") != ""
+    }
+    values.update(overrides)
+    try:
+        return msgspec.convert(values, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _describe(exc: msgspec.ValidationError) -> str:
+    message = str(exc)
+    match = re.search(r" - at `\$\.(\w+)`", message)
+    if match:
+        field = match.group(1)
+        reason = message[: match.start()]
+        return f"{_VARIABLE_OF_FIELD.get(field, field)}: {reason}"
+    for field, variable in _VARIABLE_OF_FIELD.items():
+        message = message.replace(field, variable)
+    return message

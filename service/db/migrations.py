@@ -1,0 +1,199 @@
+"""Schema migrations: yoyo, plain SQL files in migrations/, applied under a PostgreSQL advisory lock.
+
+Several processes may start at once (``serve --workers``, a rolling deploy): the first takes the lock and
+migrates, the others wait for it and then find nothing left to do. The lock is a session-level advisory
+lock, so a process that dies releases it with its connection; nothing is left to break by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from service.db import get_catalogue
+from service.db.catalogue import Catalogue
+from service.resources import resource_dir
+
+# "ha-migr" as an integer: the advisory lock key every hospital-alerts process uses for migrations.
+MIGRATION_LOCK_KEY = int.from_bytes(b"ha-migr", "big")
+EMPTY_SCHEMA = "0"
+
+Progress = Callable[[str], None]
+
+
+class MigrationError(Exception):
+    """A migration could not be run; the message says why, without credentials."""
+
+
+@dataclass(frozen=True)
+class MigrationState:
+    id: str
+    description: str
+    applied: bool
+
+
+def migrations_dir() -> Path:
+    return resource_dir("migrations")
+
+
+def migration_ids() -> list[str]:
+    """Ids of this build's migrations, in the order they apply."""
+    return [m.id for m in _read()]
+
+
+def yoyo_url(database_url: str) -> str:
+    """yoyo names its drivers in the scheme; psycopg 3 is ``postgresql+psycopg``."""
+    scheme, _, rest = database_url.partition("://")
+    if scheme not in ("postgres", "postgresql"):
+        raise MigrationError("DATABASE_URL must start with postgresql://")
+    return f"postgresql+psycopg://{rest}"
+
+
+def _read():  # type: ignore[no-untyped-def]
+    from yoyo import read_migrations
+
+    return read_migrations(str(migrations_dir()))
+
+
+def _description(migration_id: str) -> str:
+    path = migrations_dir() / f"{migration_id}.sql"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        text = line.strip().lstrip("-").strip()
+        if text:
+            return text
+    return ""
+
+
+def _backend(database_url: str):  # type: ignore[no-untyped-def]
+    from yoyo import get_backend
+
+    try:
+        return get_backend(yoyo_url(database_url))
+    except psycopg.Error as exc:
+        raise MigrationError(f"cannot reach the database: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+class _MigrationLock:
+    """The advisory lock held while migrating, on a connection of its own."""
+
+    def __init__(self, database_url: str, catalogue: Catalogue, progress: Progress, timeout: float) -> None:
+        self._url = database_url
+        self._ops = catalogue.ops
+        self._progress = progress
+        self._timeout = timeout
+        self._conn: psycopg.Connection | None = None
+
+    def __enter__(self) -> _MigrationLock:
+        try:
+            self._conn = psycopg.connect(
+                self._url, autocommit=True, cursor_factory=psycopg.RawCursor, connect_timeout=10
+            )
+        except psycopg.Error as exc:
+            raise MigrationError(f"cannot reach the database: {_first_line(exc)}") from None
+        deadline = time.monotonic() + self._timeout
+        said = False
+        while not self._try_lock():
+            if not said:
+                self._progress("waiting for another process to finish migrating ...")
+                said = True
+            if time.monotonic() > deadline:
+                self._conn.close()
+                raise MigrationError(f"another process held the migration lock for over {self._timeout:.0f} s")
+            time.sleep(0.2)
+        return self
+
+    def _try_lock(self) -> bool:
+        row = self._ops.try_migration_lock.one_sync(self._conn, MIGRATION_LOCK_KEY)
+        return bool(row and row.acquired)
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self._conn is not None
+        try:
+            self._ops.release_migration_lock.one_sync(self._conn, MIGRATION_LOCK_KEY)
+        finally:
+            self._conn.close()
+
+
+def status(database_url: str) -> list[MigrationState]:
+    """Every migration of this build and whether it is applied."""
+    migrations = _read()
+    backend = _backend(database_url)
+    try:
+        applied = set(backend.get_applied_migration_hashes())
+    finally:
+        backend.connection.close()
+    return [MigrationState(m.id, _description(m.id), m.hash in applied) for m in migrations]
+
+
+def upgrade(
+    database_url: str, *, progress: Progress = print, lock_timeout: float = 600.0, catalogue: Catalogue | None = None
+) -> list[str]:
+    """Apply every pending migration in order, under the lock; returns the ids applied."""
+    catalogue = catalogue or get_catalogue()
+    done: list[str] = []
+    with _MigrationLock(database_url, catalogue, progress, lock_timeout):
+        backend = _backend(database_url)
+        try:
+            pending = backend.to_apply(_read())
+            for migration in pending:
+                started = time.monotonic()
+                progress(f"applying {migration.id} ...")
+                _run(backend.apply_one, migration, "apply")
+                progress(f"applied {migration.id} ({time.monotonic() - started:.2f} s)")
+                done.append(migration.id)
+        finally:
+            backend.connection.close()
+    return done
+
+
+def downgrade(
+    database_url: str,
+    target: str,
+    *,
+    progress: Progress = print,
+    lock_timeout: float = 600.0,
+    catalogue: Catalogue | None = None,
+) -> list[str]:
+    """Roll back, newest first, every applied migration that comes after ``target`` (``0``: all of them).
+
+    Raises MigrationError when ``target`` is not a migration of this build.
+    """
+    migrations = _read()
+    ids = [m.id for m in migrations]
+    if target != EMPTY_SCHEMA and target not in ids:
+        raise MigrationError(f"unknown migration '{target}'; known: {', '.join(ids)} (or 0 for an empty schema)")
+    keep = set() if target == EMPTY_SCHEMA else set(ids[: ids.index(target) + 1])
+    catalogue = catalogue or get_catalogue()
+    done: list[str] = []
+    with _MigrationLock(database_url, catalogue, progress, lock_timeout):
+        backend = _backend(database_url)
+        try:
+            for migration in backend.to_rollback(migrations):
+                if migration.id in keep:
+                    continue
+                started = time.monotonic()
+                progress(f"rolling back {migration.id} ...")
+                _run(backend.rollback_one, migration, "roll back")
+                progress(f"rolled back {migration.id} ({time.monotonic() - started:.2f} s)")
+                done.append(migration.id)
+        finally:
+            backend.connection.close()
+    return done
+
+
+def _run(step: Callable[[Any], None], migration: Any, verb: str) -> None:
+    logging.getLogger("yoyo").setLevel(logging.WARNING)
+    try:
+        step(migration)
+    except psycopg.Error as exc:
+        raise MigrationError(f"could not {verb} {migration.id}: {_first_line(exc)}") from None

@@ -1,0 +1,153 @@
+"""The asyncpg pool of one process, and what keeps the process up while PostgreSQL is away.
+
+When the database cannot be reached at start, the pool is created in the background, retrying every few
+seconds; until then, and whenever connections fail later, requests are answered 503 (errors.py maps the
+connection errors) and the pool replaces dead connections by itself on the next acquire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from service.config import Settings
+from service.errors import ServiceUnavailable, is_database_unavailable
+
+logger = logging.getLogger("service.db")
+
+# What connecting can raise when the database is away, refuses us, or the URL names nothing that exists.
+CONNECT_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+_json_encode = msgspec.json.Encoder().encode
+_json_decode = msgspec.json.Decoder().decode
+
+
+async def init_connection(conn: asyncpg.Connection) -> None:
+    """Codecs every connection gets: json/jsonb through msgspec, inet as text."""
+    for type_name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            type_name,
+            schema="pg_catalog",
+            encoder=lambda value: _json_encode(value).decode(),
+            decoder=_json_decode,
+            format="text",
+        )
+    await conn.set_type_codec("inet", schema="pg_catalog", encoder=str, decoder=str, format="text")
+
+
+def connect_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for asyncpg.connect / create_pool shared by the pool and single connections."""
+    return {
+        "timeout": settings.db_connect_timeout,
+        "command_timeout": settings.db_command_timeout,
+        "statement_cache_size": settings.db_statement_cache_size,
+        "server_settings": {
+            "application_name": "hospital-alerts",
+            # JIT compilation costs more than it saves on short OLTP statements.
+            "jit": "off",
+        },
+    }
+
+
+async def connect(url: str, settings: Settings) -> asyncpg.Connection:
+    """One connection outside the pool (the CLI, LISTEN), with the same codecs as pooled ones."""
+    conn = await asyncpg.connect(url, **connect_options(settings))
+    await init_connection(conn)
+    return conn
+
+
+class Database:
+    """The pool and how to borrow from it: ``async with db.connection() as conn`` or ``db.transaction()``."""
+
+    RETRY_SECONDS = 2.0
+
+    def __init__(self, url: str, settings: Settings) -> None:
+        self.url = url
+        self.settings = settings
+        self._pool: asyncpg.Pool | None = None
+        self._opener: asyncio.Task[None] | None = None
+
+    @property
+    def pool(self) -> asyncpg.Pool | None:
+        return self._pool
+
+    async def open(self) -> None:
+        """Create the pool; when the database does not answer, keep trying in the background."""
+        if not await self._try_open():
+            logger.warning("database unavailable at start; retrying every %.0f s", self.RETRY_SECONDS)
+            self._opener = asyncio.create_task(self._keep_opening(), name="db-open")
+
+    async def _try_open(self) -> bool:
+        settings = self.settings
+        try:
+            self._pool = await asyncpg.create_pool(
+                self.url,
+                min_size=settings.db_pool_min_size,
+                max_size=settings.db_pool_max_size,
+                max_queries=settings.db_connection_max_queries,
+                max_inactive_connection_lifetime=settings.db_connection_idle_lifetime,
+                init=init_connection,
+                **connect_options(settings),
+            )
+        except Exception as exc:
+            if not is_database_unavailable(exc):
+                raise
+            return False
+        return True
+
+    async def _keep_opening(self) -> None:
+        while True:
+            try:
+                if await self._try_open():
+                    break
+            except Exception as exc:  # refused for another reason (credentials): say so, keep trying
+                logger.error(
+                    "database refused the connection: %s (sqlstate=%s)",
+                    type(exc).__name__,
+                    getattr(exc, "sqlstate", None),
+                )
+            await asyncio.sleep(self.RETRY_SECONDS)
+        logger.info("database reachable; pool open")
+
+    async def close(self) -> None:
+        if self._opener is not None:
+            self._opener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._opener
+            self._opener = None
+        if self._pool is not None:
+            try:
+                await asyncio.wait_for(self._pool.close(), timeout=10)
+            except (TimeoutError, OSError, asyncpg.InterfaceError):
+                self._pool.terminate()
+            self._pool = None
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """Borrow a pooled connection; 503 when there is no pool yet or none frees up in time."""
+        pool = self._pool
+        if pool is None:
+            raise ServiceUnavailable()
+        async with pool.acquire(timeout=self.settings.db_acquire_timeout) as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
+        """Borrow a connection inside one transaction: committed when the block ends, rolled back on error."""
+        async with self.connection() as conn, conn.transaction():
+            yield conn
+
+    def stats(self) -> dict[str, int]:
+        """Pool size, idle and in-use connections (for /metrics)."""
+        pool = self._pool
+        if pool is None:
+            return {"size": 0, "idle": 0, "in_use": 0, "max": self.settings.db_pool_max_size}
+        size, idle = pool.get_size(), pool.get_idle_size()
+        return {"size": size, "idle": idle, "in_use": size - idle, "max": pool.get_max_size()}
