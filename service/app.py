@@ -1,0 +1,88 @@
+"""The Litestar application: routes, lifespan, the problem+json exception handler, request ids, OpenAPI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from service import __version__
+from service.config import Settings, load_settings
+from service.db import get_catalogue
+from service.db.embedded import embedded_database_url
+from service.db.migrations import migration_ids
+from service.db.pool import Database
+from service.errors import handle_exception
+from service.logs import RequestIdMiddleware, add_request_id_header, configure_logging
+from service.ops.controller import HealthController
+
+MAX_BODY_BYTES = 1024 * 1024
+
+API_DESCRIPTION = """\
+Raise, route, escalate and audit staff alerts across many hospitals.
+
+Every error is an RFC 9457 problem (`application/problem+json`) with `type`, `title`, `status`, `detail` and,
+for validation, `errors: [{field, message}]`. Authenticated routes take `Authorization: Bearer <token>`.
+Every response carries `X-Request-ID`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the application from ``settings`` (default: read from the environment).
+
+    With no DATABASE_URL, an embedded PostgreSQL is started (or joined) under the data directory. The
+    pool opens in the lifespan; when the database is away it keeps retrying and requests get 503 meanwhile.
+    """
+    settings = settings or load_settings()
+    database_url = settings.database_url or embedded_database_url(settings.data_dir)
+    catalogue = get_catalogue()
+    db = Database(database_url, settings)
+
+    @asynccontextmanager
+    async def database_lifespan(_: Litestar) -> AsyncIterator[None]:
+        await db.open()
+        try:
+            yield
+        finally:
+            await db.close()
+
+    return Litestar(
+        route_handlers=[HealthController],
+        lifespan=[database_lifespan],
+        state=State({"settings": settings, "db": db, "catalogue": catalogue, "migration_ids": migration_ids()}),
+        exception_handlers={Exception: handle_exception},
+        before_send=[add_request_id_header],
+        middleware=[RequestIdMiddleware],
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title="hospital-alerts",
+            version=__version__,
+            description=API_DESCRIPTION,
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="An opaque session token from POST /api/v1/auth/login.",
+                    )
+                }
+            ),
+        ),
+        # Logging is configured once by configure_logging (JSON lines); Litestar adds no handlers of its own.
+        logging_config=None,
+        debug=False,
+    )
+
+
+def create_app_from_env() -> Litestar:
+    """Factory for ``uvicorn --factory`` and ``serve``'s worker processes: settings and logging from the environment."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

@@ -1,0 +1,243 @@
+"""Domain errors and their single mapping to RFC 9457 problem details.
+
+Every error response of the service is built here: domain errors raised by the logic, Litestar's own
+HTTP exceptions (validation, unknown route, wrong method, body too large), and asyncpg errors, mapped by
+their SQLSTATE. Nothing else writes an error body, so no response can carry a traceback, SQL text or a
+value from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import traceback
+from http import HTTPStatus
+from typing import Any
+
+import asyncpg
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
+
+from service.logs import request_id_of
+
+logger = logging.getLogger("service.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+RETRY_AFTER_SECONDS = 5
+
+
+class FieldError(msgspec.Struct):
+    """One invalid input: ``field`` is a dotted path with indexes (``users[2].email``); empty for the whole body."""
+
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """RFC 9457 problem details, the body of every error response; ``errors`` only for validation and bulk conflicts."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+class DomainError(Exception):
+    """An error the service answers on purpose; subclasses fix the status."""
+
+    status_code: int = 500
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+
+
+class BadRequest(DomainError):
+    status_code = 400
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class TooManyRequests(DomainError):
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+class ServiceUnavailable(DomainError):
+    status_code = 503
+
+    def __init__(self, detail: str = "the database is unavailable; try again shortly") -> None:
+        super().__init__(detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+# SQLSTATE classes and codes that mean "the database cannot be reached right now" rather than "this
+# request is wrong": connection exceptions (08), operator intervention (57P01..57P05), too many
+# connections (53300), cannot connect now (57P03), query cancelled by timeout (57014).
+_UNAVAILABLE_SQLSTATES = {"53300", "57014", "57P01", "57P02", "57P03", "57P04", "57P05"}
+
+_SQLSTATE_ANSWERS: dict[str, tuple[int, str]] = {
+    "23505": (409, "the resource already exists"),
+    "23503": (409, "the change refers to a resource that does not exist or is still referred to"),
+    "23514": (400, "the change breaks a rule of the data model"),
+    "22001": (400, "a value is too long"),
+    "40001": (409, "the change conflicted with a concurrent change; try again"),
+    "40P01": (409, "the change conflicted with a concurrent change; try again"),
+}
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` means the database is unreachable or refusing work, not that the request is wrong."""
+    if isinstance(exc, asyncpg.PostgresError):
+        state = exc.sqlstate or ""
+        return state.startswith("08") or state in _UNAVAILABLE_SQLSTATES
+    return isinstance(
+        exc,
+        (
+            OSError,  # refused, reset, unreachable
+            asyncio.TimeoutError,  # pool acquire or connect timed out
+            asyncpg.InterfaceError,  # "connection is closed", pool closing
+            asyncpg.exceptions.ConnectionDoesNotExistError,
+        ),
+    )
+
+
+# RFC 9110's names, fixed here so that a title does not change with the Python version.
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+def problem(status: int, detail: str, errors: list[FieldError] | None = None) -> Problem:
+    title = _TITLES.get(status) or HTTPStatus(status).phrase
+    return Problem(type="about:blank", title=title, status=status, detail=detail, errors=errors)
+
+
+def problem_response(
+    status: int, detail: str, *, errors: list[FieldError] | None = None, headers: dict[str, str] | None = None
+) -> Response[Problem]:
+    return Response(
+        problem(status, detail, errors),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    """The one exception handler of the app: every error becomes problem+json."""
+    if isinstance(exc, DomainError):
+        return problem_response(exc.status_code, exc.detail, errors=exc.errors, headers=exc.headers)
+    if isinstance(exc, ValidationException):
+        return problem_response(
+            400, "the request is not valid", errors=validation_errors(exc.extra), headers=exc.headers
+        )
+    if isinstance(exc, HTTPException):
+        return problem_response(exc.status_code, _http_detail(exc), headers=exc.headers)
+    if is_database_unavailable(exc):
+        logger.warning(
+            "database unavailable: %s", type(exc).__name__, extra={"request_id": request_id_of(request.scope)}
+        )
+        return problem_response(
+            503, "the database is unavailable; try again shortly", headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+        )
+    if isinstance(exc, asyncpg.PostgresError) and exc.sqlstate in _SQLSTATE_ANSWERS:
+        status, detail = _SQLSTATE_ANSWERS[exc.sqlstate]
+        logger.info(
+            "database refused a change: sqlstate=%s constraint=%s",
+            exc.sqlstate,
+            getattr(exc, "constraint_name", None),
+            extra={"request_id": request_id_of(request.scope)},
+        )
+        return problem_response(status, detail)
+    _log_unexpected(request, exc)
+    return problem_response(500, "an unexpected error occurred; it has been logged")
+
+
+def _http_detail(exc: HTTPException) -> str:
+    details = {
+        404: "no such resource",
+        405: "this method is not allowed on this route (see the Allow header)",
+        413: "the request body is larger than 1 MiB",
+        415: "unsupported media type",
+    }
+    if exc.status_code in details:
+        return details[exc.status_code]
+    if exc.status_code == 400 and isinstance(exc.__cause__, SerializationException):
+        return "the body is not valid JSON"
+    return exc.detail or HTTPStatus(exc.status_code).phrase
+
+
+def _log_unexpected(request: Request[Any, Any, Any], exc: Exception) -> None:
+    # The location of the failure, never the traceback's text or the exception's message: both can carry
+    # SQL text or values (passwords, tokens) that must not reach the logs.
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f"{frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}" if frames else "unknown"
+    logger.error(
+        "unexpected %s at %s (sqlstate=%s)",
+        type(exc).__name__,
+        where,
+        getattr(exc, "sqlstate", None),
+        extra={"request_id": request_id_of(request.scope)},
+    )
+
+
+_MISSING = re.compile(r"^Object missing required field `([^`]+)`$")
+_UNKNOWN = re.compile(r"^Object contains unknown field `([^`]+)`$")
+
+
+def validation_errors(extra: Any) -> list[FieldError]:
+    """Litestar's validation details -> FieldErrors with dotted paths and plain messages."""
+    errors: list[FieldError] = []
+    for item in extra if isinstance(extra, list) else []:
+        message = str(item.get("message", "invalid value"))
+        key = str(item.get("key", ""))
+        if key == "data":  # the body itself
+            key = ""
+        for pattern, text in ((_MISSING, "is required"), (_UNKNOWN, "is not a known field")):
+            match = pattern.match(message)
+            if match:
+                key = f"{key}.{match.group(1)}" if key else match.group(1)
+                message = text
+                break
+        else:
+            if message == "'data'":  # no body where one is required
+                message = "a JSON body is required"
+        errors.append(FieldError(field=key, message=message.replace("`", "")))
+    return errors

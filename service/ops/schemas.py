@@ -1,0 +1,42 @@
+"""Shapes of the operations domain: health answers and the rows of sql/ops/."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from service.db.catalogue import Row
+
+
+class LockRow(Row):
+    acquired: bool
+
+
+class UnlockRow(Row):
+    released: bool
+
+
+class AppliedMigrationRow(Row):
+    migration_id: str
+
+
+class Liveness(msgspec.Struct):
+    """The process is running."""
+
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(msgspec.Struct, rename="camel"):
+    """The database answers and its schema is at the version this build expects."""
+
+    status: Literal["ready"]
+    schema_version: str
+
+
+class SchemaObjectRow(Row):
+    """One object of the database schema and its definition (migration round trip, docs/schema.md)."""
+
+    kind: str
+    name: str
+    definition: str
