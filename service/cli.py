@@ -1,0 +1,427 @@
+"""The ``hospital-alerts`` command: serve, migrate, seed, create-hospital, create-admin, check.
+
+Exit codes: 0 success, 1 a failed check or operation (the database unreachable, an email taken), 2 bad usage
+(a wrong argument or an invalid setting in the environment).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+
+import asyncpg
+
+from service import __version__
+from service.config import ConfigError, Settings, load_settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class CommandFailed(Exception):
+    """An operation failed for a reason the user can act on; the message says which (exit 1)."""
+
+
+class UsageError(Exception):
+    """An argument is wrong in a way argparse cannot see (exit 2)."""
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _warn(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hospital-alerts",
+        description="Raise, route, escalate and audit staff alerts across many hospitals.",
+        epilog="Configuration comes from the environment (DATABASE_URL and HOSPITAL_ALERTS_*); see the README.",
+    )
+    parser.add_argument("--version", action="version", version=f"hospital-alerts {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="migrate to the latest schema, then serve HTTP")
+    serve.add_argument(
+        "--host",
+        default=os.environ.get("HOSPITAL_ALERTS_HOST", "127.0.0.1"),
+        help="address to listen on (default 127.0.0.1)",
+    )
+    serve.add_argument(
+        "--port",
+        type=_port,
+        default=os.environ.get("HOSPITAL_ALERTS_PORT", "8000"),
+        help="port to listen on (default 8000)",
+    )
+    serve.add_argument("--workers", type=_positive, default=1, help="worker processes (default 1)")
+    serve.add_argument("--demo", action="store_true", help="seed the demo data into an empty database first")
+
+    migrate = commands.add_parser("migrate", help="show, apply or roll back schema migrations")
+    migrate_commands = migrate.add_subparsers(dest="migrate_command", required=True, metavar="ACTION")
+    migrate_commands.add_parser("status", help="list every migration and whether it is applied")
+    migrate_commands.add_parser("up", help="apply every pending migration")
+    down = migrate_commands.add_parser("down", help="roll back to a version")
+    down.add_argument(
+        "--to",
+        required=True,
+        metavar="VERSION",
+        help="a migration id such as 0002.create-audit, or 0 for an empty schema",
+    )
+
+    seed = commands.add_parser("seed", help="load data into the database")
+    seed.add_argument(
+        "--demo",
+        action="store_true",
+        required=True,
+        help="two demo hospitals with departments, a user of every role and some alerts",
+    )
+
+    hospital = commands.add_parser("create-hospital", help="create a hospital; prints its id on the last line")
+    hospital.add_argument("--name", required=True, type=_text(1, 200, "--name"))
+    hospital.add_argument("--address", type=_text(1, 500, "--address"))
+    hospital.add_argument("--phone", type=_text(1, 50, "--phone"))
+    hospital.add_argument("--license-number", type=_text(1, 50, "--license-number"))
+
+    admin = commands.add_parser("create-admin", help="create an active admin whose password is final")
+    admin.add_argument("--hospital-id", required=True, type=_uuid)
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", required=True, help="12..128 characters; '-' reads it from standard input")
+    admin.add_argument("--name", default="Administrator", type=_text(2, 100, "--name"))
+
+    commands.add_parser("check", help="pre-deploy checks: database, migrations, every SQL statement")
+    return parser
+
+
+def _port(value: str) -> int:
+    number = _positive(value)
+    if number > 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port (1..65535)")
+    return number
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return number
+
+
+def _uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a hospital id (a UUID)") from None
+
+
+def _text(minimum: int, maximum: int, flag: str):  # type: ignore[no-untyped-def]
+    def parse(value: str) -> str:
+        text = value.strip()
+        if not minimum <= len(text) <= maximum:
+            raise argparse.ArgumentTypeError(f"{flag} must be {minimum}..{maximum} characters")
+        return text
+
+    return parse
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        _warn(f"hospital-alerts: invalid configuration: {exc}")
+        return EXIT_USAGE
+    handlers = {
+        "serve": _serve,
+        "migrate": _migrate,
+        "seed": _seed,
+        "create-hospital": _create_hospital,
+        "create-admin": _create_admin,
+        "check": _check,
+    }
+    try:
+        return handlers[args.command](args, settings)
+    except UsageError as exc:
+        parser.error(str(exc))
+        return EXIT_USAGE  # parser.error exits; this line keeps type checkers content
+    except CommandFailed as exc:
+        _warn(f"hospital-alerts: {exc}")
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+
+
+# --- the database ------------------------------------------------------------------------------------------
+
+
+def database_url(settings: Settings) -> str:
+    """DATABASE_URL, or the embedded PostgreSQL under the data directory when it is unset."""
+    if settings.database_url:
+        return settings.database_url
+    from service.db.embedded import embedded_database_url
+
+    _say(f"DATABASE_URL is not set: using the embedded PostgreSQL under {os.path.join(settings.data_dir, 'pg')}")
+    try:
+        return embedded_database_url(settings.data_dir)
+    except Exception as exc:  # pgserver raises several kinds; all mean the same to the user
+        raise CommandFailed(f"could not start the embedded PostgreSQL: {type(exc).__name__}: {exc}") from None
+
+
+async def _connect(url: str, settings: Settings) -> asyncpg.Connection:
+    from service.db.pool import CONNECT_ERRORS, connect
+    from service.db.urls import describe_database
+
+    try:
+        return await connect(url, settings)
+    except CONNECT_ERRORS as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise CommandFailed(f"cannot reach the database at {describe_database(url)}: {reason}") from None
+
+
+async def _wait_for_database(url: str, settings: Settings) -> None:
+    deadline = time.monotonic() + settings.db_startup_timeout
+    said = False
+    while True:
+        try:
+            conn = await _connect(url, settings)
+        except CommandFailed:
+            if time.monotonic() >= deadline:
+                raise
+            if not said:
+                _say(f"waiting up to {settings.db_startup_timeout:.0f} s for the database ...")
+                said = True
+            await asyncio.sleep(1.0)
+        else:
+            await conn.close()
+            return
+
+
+# --- commands ----------------------------------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from service.db import migrations
+    from service.logs import configure_logging
+
+    url = database_url(settings)
+    asyncio.run(_wait_for_database(url, settings))
+    try:
+        migrations.upgrade(url, progress=_say)
+    except migrations.MigrationError as exc:
+        raise CommandFailed(str(exc)) from None
+    if args.demo:
+        asyncio.run(_seed_if_empty(url, settings))
+    # Worker processes read their settings from the environment: hand them the database this process chose.
+    os.environ["DATABASE_URL"] = url
+    configure_logging(settings.log_level)
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again; that second time, exit 0:
+    # a stop that was asked for is a success for whoever asked (systemd, Kubernetes, deploy.sh).
+    signal.signal(signal.SIGTERM, _exit_after_graceful_stop)
+    _say(f"serving on http://{args.host}:{args.port} with {args.workers} worker(s); API docs at /schema")
+    uvicorn.run(
+        "service.app:create_app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+    return EXIT_OK
+
+
+def _exit_after_graceful_stop(signum: int, frame: object) -> None:
+    raise SystemExit(EXIT_OK)
+
+
+async def _seed_if_empty(url: str, settings: Settings) -> None:
+    from service.db import sql
+    from service.ops.demo import DEMO_PASSWORD, seed_demo
+
+    conn = await _connect(url, settings)
+    try:
+        count = await sql.hospital.count_hospitals.one(conn)
+        if count is not None and count.count > 0:
+            _say("--demo: the database already holds hospitals; not seeding")
+            return
+        _say("--demo: seeding the demo data ...")
+        await seed_demo(conn, progress=_say)
+        _say(f"--demo: every demo user's password is {DEMO_PASSWORD}")
+    finally:
+        await conn.close()
+
+
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from service.db import migrations
+
+    url = database_url(settings)
+    try:
+        if args.migrate_command == "status":
+            states = migrations.status(url)
+            for state in states:
+                _say(f"{'applied' if state.applied else 'pending':8} {state.id:28} {state.description}")
+            pending = sum(not s.applied for s in states)
+            _say(f"{len(states) - pending} applied, {pending} pending")
+        elif args.migrate_command == "up":
+            done = migrations.upgrade(url, progress=_say)
+            _say(f"applied {len(done)} migration(s)" if done else "the schema is up to date")
+        else:
+            if args.to != migrations.EMPTY_SCHEMA and args.to not in migrations.migration_ids():
+                raise UsageError(
+                    f"unknown migration '{args.to}'; known: "
+                    f"{', '.join(migrations.migration_ids())} (or 0 for an empty schema)"
+                )
+            done = migrations.downgrade(url, args.to, progress=_say)
+            _say(f"rolled back {len(done)} migration(s)" if done else f"nothing to roll back above {args.to}")
+    except migrations.MigrationError as exc:
+        raise CommandFailed(str(exc)) from None
+    return EXIT_OK
+
+
+def _seed(args: argparse.Namespace, settings: Settings) -> int:
+    from service.ops.demo import DEMO_PASSWORD, seed_demo
+
+    async def run() -> None:
+        conn = await _connect(database_url(settings), settings)
+        try:
+            _say("seeding the demo data ...")
+            started = time.monotonic()
+            report = await seed_demo(conn, progress=_say)
+        finally:
+            await conn.close()
+        if report.changed:
+            _say(
+                f"created {report.hospitals} hospital(s), {report.departments} department(s), "
+                f"{report.users} user(s), {report.alerts} alert(s) in {time.monotonic() - started:.1f} s"
+            )
+        else:
+            _say("the demo data was already present; nothing changed")
+        _say(f"every demo user's password is {DEMO_PASSWORD}")
+
+    _run_with_schema_errors(run())
+    return EXIT_OK
+
+
+def _create_hospital(args: argparse.Namespace, settings: Settings) -> int:
+    from service.audit.schemas import CLI_ACTOR
+    from service.audit.writer import record
+    from service.db import sql
+
+    hospital_id = uuid.uuid4()
+
+    async def run() -> None:
+        conn = await _connect(database_url(settings), settings)
+        try:
+            async with conn.transaction():
+                await sql.hospital.create_hospital.one(
+                    conn, hospital_id, args.name, args.address, args.phone, args.license_number
+                )
+                await record(
+                    conn,
+                    CLI_ACTOR,
+                    "hospital.create",
+                    resource="hospital",
+                    resource_id=hospital_id,
+                    hospital_id=hospital_id,
+                    metadata={"name": args.name},
+                )
+        finally:
+            await conn.close()
+
+    _run_with_schema_errors(run())
+    _say(f"created hospital {args.name!r} with the default settings")
+    _say(str(hospital_id))
+    return EXIT_OK
+
+
+def _create_admin(args: argparse.Namespace, settings: Settings) -> int:
+    from service.audit.schemas import CLI_ACTOR
+    from service.audit.writer import record
+    from service.auth.passwords import hash_password, password_problem
+    from service.db import sql
+    from service.users.emails import normalize_email
+
+    try:
+        email = normalize_email(args.email)
+    except ValueError as exc:
+        raise UsageError(f"--email {exc}") from None
+    password = sys.stdin.readline().rstrip("\r\n") if args.password == "-" else args.password
+    if problem := password_problem(password):
+        raise UsageError(f"--password {problem}")
+    password_hash = hash_password(password)
+    user_id = uuid.uuid4()
+
+    async def run() -> None:
+        conn = await _connect(database_url(settings), settings)
+        try:
+            async with conn.transaction():
+                row = await sql.users.create_user.one(
+                    conn,
+                    args.hospital_id,
+                    user_id,
+                    email,
+                    args.name,
+                    "admin",
+                    None,
+                    None,
+                    None,
+                    None,
+                    password_hash,
+                    False,
+                    None,
+                )
+                if row is None:
+                    raise CommandFailed(f"the email {email} is already taken")
+                await record(
+                    conn,
+                    CLI_ACTOR,
+                    "user.create",
+                    resource="user",
+                    resource_id=user_id,
+                    hospital_id=args.hospital_id,
+                    metadata={"email": email, "role": "admin"},
+                )
+        except asyncpg.ForeignKeyViolationError:
+            raise CommandFailed(f"there is no hospital with id {args.hospital_id}") from None
+        finally:
+            await conn.close()
+
+    _run_with_schema_errors(run())
+    _say(f"created admin {email} in hospital {args.hospital_id}")
+    _say(str(user_id))
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    from service.ops.checks import run_checks
+
+    results = asyncio.run(run_checks(database_url(settings), settings))
+    for result in results:
+        _say(f"{'ok  ' if result.ok else 'FAIL'}  {result.name}: {result.summary}")
+        for detail in result.details:
+            _say(f"        {detail}")
+    failed = [r for r in results if not r.ok]
+    _say("all checks passed" if not failed else f"{len(failed)} check(s) failed")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _run_with_schema_errors(coroutine: object) -> None:
+    """Run a command's coroutine; a schema that is not migrated becomes a message, not a traceback."""
+    try:
+        asyncio.run(coroutine)  # type: ignore[arg-type]
+    except (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError):
+        raise CommandFailed("the database schema is not migrated: run 'hospital-alerts migrate up'") from None
