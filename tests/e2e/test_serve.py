@@ -1,0 +1,85 @@
+"""``hospital-alerts serve`` as a real process: migrates on start, serves, stops cleanly; several at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from service.db import migrations
+from tests.conftest import ScratchDatabases
+from tests.e2e.processes import ServeProcess
+from tests.probes import probes
+
+pytestmark = pytest.mark.e2e
+
+
+def test_serve_migrates_an_empty_database_then_serves(scratch_databases: ScratchDatabases, tmp_path: Path) -> None:
+    url = scratch_databases.create()
+    with ServeProcess(url, tmp_path / "serve.log") as server:
+        server.wait_ready()
+        response = httpx.get(f"{server.base_url}/health/ready", headers={"X-Request-ID": "e2e-1"})
+        assert response.json() == {"status": "ready", "schemaVersion": migrations.migration_ids()[-1]}
+        assert response.headers["x-request-id"] == "e2e-1"
+        assert "server" not in response.headers  # no server banner
+        missing = httpx.get(f"{server.base_url}/api/v1/nothing")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"] == "application/problem+json"
+        assert httpx.get(f"{server.base_url}/schema/openapi.json").json()["openapi"].startswith("3.1")
+    assert server.process.returncode == 0
+    output = server.output()
+    for migration_id in migrations.migration_ids():
+        assert f"applied {migration_id}" in output
+
+
+async def test_serve_demo_seeds_an_empty_database(scratch_databases: ScratchDatabases, tmp_path: Path) -> None:
+    url = scratch_databases.create()
+    with ServeProcess(url, tmp_path / "serve.log", "--demo") as server:
+        server.wait_ready()
+    assert "--demo: every demo user's password is demo-password-2026" in server.output()
+    conn = await asyncpg.connect(url)
+    try:
+        counts = await probes().probe.row_counts.one(conn)
+    finally:
+        await conn.close()
+    assert counts is not None and (counts.hospitals, counts.users) == (2, 12)
+
+    with ServeProcess(url, tmp_path / "again.log", "--demo") as again:
+        again.wait_ready()
+    assert "--demo: the database already holds hospitals; not seeding" in again.output()
+
+
+def test_several_processes_starting_at_once_share_one_migration(
+    scratch_databases: ScratchDatabases, tmp_path: Path
+) -> None:
+    url = scratch_databases.create()
+    servers = [ServeProcess(url, tmp_path / f"serve-{n}.log") for n in range(3)]
+    try:
+        for server in servers:
+            server.wait_ready()
+    finally:
+        codes = [server.stop() for server in servers]
+    assert codes == [0, 0, 0]
+    applied = [line for server in servers for line in server.output().splitlines() if line.startswith("applied 0")]
+    assert sorted(applied_id.split()[1] for applied_id in applied) == migrations.migration_ids()
+
+
+def test_serve_with_two_workers(database_url: str, tmp_path: Path) -> None:
+    with ServeProcess(database_url, tmp_path / "serve.log", "--workers", "2") as server:
+        server.wait_ready()
+        assert all(httpx.get(f"{server.base_url}/health/live").status_code == 200 for _ in range(20))
+    assert server.process.returncode == 0
+
+
+def test_serve_gives_up_on_an_unreachable_database(tmp_path: Path) -> None:
+    server = ServeProcess(
+        "postgresql://postgres@127.0.0.1:1/nowhere", tmp_path / "serve.log", HOSPITAL_ALERTS_DB_STARTUP_TIMEOUT="1"
+    )
+    assert server.process.wait(timeout=60) == 1
+    server.stop()
+    output = server.output()
+    assert "waiting up to 1 s for the database" in output
+    assert "hospital-alerts: cannot reach the database at 127.0.0.1:1/nowhere: " in output
+    assert "Traceback" not in output

@@ -1,0 +1,59 @@
+"""Settings from the environment: defaults, conversion, and errors that name the variable."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from service.config import ENVIRONMENT, ConfigError, Settings, load_settings
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_defaults_need_no_environment() -> None:
+    settings = load_settings({})
+    assert settings == Settings()
+    assert settings.uses_embedded_database
+    assert (settings.env, settings.login_rate_per_minute, settings.db_pool_max_size) == ("development", 30, 10)
+
+
+def test_values_are_read_and_converted() -> None:
+    settings = load_settings(
+        {
+            "DATABASE_URL": "postgresql://app@db.internal:5432/alerts",
+            "HOSPITAL_ALERTS_ENV": "staging",
+            "HOSPITAL_ALERTS_DB_POOL_MAX_SIZE": "25",
+            "HOSPITAL_ALERTS_DB_ACQUIRE_TIMEOUT": "2.5",
+            "HOSPITAL_ALERTS_LOGIN_RATE_PER_MINUTE": "",  # empty counts as unset
+        }
+    )
+    assert settings.database_url == "postgresql://app@db.internal:5432/alerts"
+    assert (settings.env, settings.db_pool_max_size, settings.db_acquire_timeout) == ("staging", 25, 2.5)
+    assert settings.login_rate_per_minute == 30
+    assert not settings.uses_embedded_database
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"HOSPITAL_ALERTS_DB_POOL_MAX_SIZE": "many"}, "HOSPITAL_ALERTS_DB_POOL_MAX_SIZE: Expected `int`, got `str`"),
+        ({"HOSPITAL_ALERTS_DB_POOL_MAX_SIZE": "0"}, "HOSPITAL_ALERTS_DB_POOL_MAX_SIZE: Expected `int` >= 1"),
+        ({"HOSPITAL_ALERTS_ENV": "prod"}, "HOSPITAL_ALERTS_ENV: Invalid enum value 'prod'"),
+        (
+            {"HOSPITAL_ALERTS_DB_POOL_MIN_SIZE": "20"},
+            "HOSPITAL_ALERTS_DB_POOL_MIN_SIZE must not exceed HOSPITAL_ALERTS_DB_POOL_MAX_SIZE",
+        ),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL must start with postgresql://"),
+    ],
+)
+def test_an_invalid_value_names_its_variable(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings(environ)
+    assert str(error.value) == message
+
+
+def test_every_variable_is_in_the_readme_configuration_table() -> None:
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", README.read_text(encoding="utf-8"), re.M))
+    assert set(ENVIRONMENT) <= documented, sorted(set(ENVIRONMENT) - documented)
