@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """
     settings = settings or load_settings()
     database_url = settings.database_url or embedded_database_url(settings.data_dir)
-    catalogue = get_catalogue()
+    get_catalogue()  # load and check every SQL file now: a broken one stops the start, not a request later
     db = Database(database_url, settings)
 
     @asynccontextmanager
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[HealthController],
         lifespan=[database_lifespan],
-        state=State({"settings": settings, "db": db, "catalogue": catalogue, "migration_ids": migration_ids()}),
+        state=State({"settings": settings, "db": db, "migration_ids": migration_ids()}),
         exception_handlers={Exception: handle_exception},
         before_send=[add_request_id_header],
         middleware=[RequestIdMiddleware],

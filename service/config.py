@@ -46,6 +46,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """Prepared statements cached per connection (0 behind a transaction-mode pgbouncer)."""
     db_connection_idle_lifetime: Seconds = 300.0
     """A pooled connection idle this long is closed."""
+    db_connection_max_lifetime: Annotated[float, msgspec.Meta(gt=0, le=86_400)] = 1800.0
+    """Every pooled connection is replaced within about this long (rebalances after a failover or DNS change)."""
     db_connection_max_queries: Annotated[int, msgspec.Meta(ge=1)] = 50_000
     """A pooled connection is replaced after this many queries (bounds its memory and plan cache)."""
     db_startup_timeout: Annotated[float, msgspec.Meta(ge=0, le=3600)] = 30.0
@@ -77,6 +79,7 @@ ENVIRONMENT: dict[str, str] = {
     "HOSPITAL_ALERTS_DB_CONNECT_TIMEOUT": "db_connect_timeout",
     "HOSPITAL_ALERTS_DB_STATEMENT_CACHE_SIZE": "db_statement_cache_size",
     "HOSPITAL_ALERTS_DB_CONNECTION_IDLE_LIFETIME": "db_connection_idle_lifetime",
+    "HOSPITAL_ALERTS_DB_CONNECTION_MAX_LIFETIME": "db_connection_max_lifetime",
     "HOSPITAL_ALERTS_DB_CONNECTION_MAX_QUERIES": "db_connection_max_queries",
     "HOSPITAL_ALERTS_DB_STARTUP_TIMEOUT": "db_startup_timeout",
 }

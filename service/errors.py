@@ -26,6 +26,7 @@ logger = logging.getLogger("service.errors")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 RETRY_AFTER_SECONDS = 5
+DATABASE_UNAVAILABLE = "the database is unavailable; try again shortly"
 
 
 class FieldError(msgspec.Struct):
@@ -93,7 +94,7 @@ class TooManyRequests(DomainError):
 class ServiceUnavailable(DomainError):
     status_code = 503
 
-    def __init__(self, detail: str = "the database is unavailable; try again shortly") -> None:
+    def __init__(self, detail: str = DATABASE_UNAVAILABLE) -> None:
         super().__init__(detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
@@ -174,9 +175,7 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         logger.warning(
             "database unavailable: %s", type(exc).__name__, extra={"request_id": request_id_of(request.scope)}
         )
-        return problem_response(
-            503, "the database is unavailable; try again shortly", headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
-        )
+        return problem_response(503, DATABASE_UNAVAILABLE, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(exc, asyncpg.PostgresError) and exc.sqlstate in _SQLSTATE_ANSWERS:
         status, detail = _SQLSTATE_ANSWERS[exc.sqlstate]
         logger.info(

@@ -37,6 +37,10 @@ class UserFactsRow(Row):
     is_active: bool
 
 
+class BackendPidRow(Row):
+    pid: int
+
+
 @cache
 def probes() -> Catalogue:
     return load_catalogue(Path(__file__).resolve().parent / "sql")

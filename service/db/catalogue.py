@@ -257,7 +257,6 @@ class Catalogue:
     def __init__(self, root: Path, queries: dict[str, Query[Any]]) -> None:
         self.root = root
         self._queries = queries
-        self._domains: dict[str, _Domain] = {}
         by_domain: dict[str, dict[str, Query[Any]]] = {}
         for query in queries.values():
             by_domain.setdefault(query.domain, {})[query.name] = query

@@ -6,13 +6,8 @@ processes that ask for the same directory and stops it when the last of them exi
 
 from __future__ import annotations
 
-import logging
 import warnings
 from pathlib import Path
-
-logger = logging.getLogger("service.db.embedded")
-
-_servers: dict[Path, object] = {}
 
 
 def embedded_database_url(data_dir: str | Path) -> str:
@@ -23,9 +18,6 @@ def embedded_database_url(data_dir: str | Path) -> str:
         warnings.simplefilter("ignore")  # platformdirs warns about an unset XDG_RUNTIME_DIR on servers
         import pgserver
 
-        server = _servers.get(path)
-        if server is None:
-            logger.info("starting embedded PostgreSQL in %s", path)
-            server = pgserver.get_server(path, cleanup_mode="stop")
-            _servers[path] = server
-    return server.get_uri()  # type: ignore[attr-defined]
+        # pgserver keeps one handle per directory in this process and one server per directory on the machine.
+        server = pgserver.get_server(path, cleanup_mode="stop")
+    return server.get_uri()

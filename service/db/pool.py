@@ -73,6 +73,7 @@ class Database:
         self.settings = settings
         self._pool: asyncpg.Pool | None = None
         self._opener: asyncio.Task[None] | None = None
+        self._recycler: asyncio.Task[None] | None = None
 
     @property
     def pool(self) -> asyncpg.Pool | None:
@@ -83,6 +84,7 @@ class Database:
         if not await self._try_open():
             logger.warning("database unavailable at start; retrying every %.0f s", self.RETRY_SECONDS)
             self._opener = asyncio.create_task(self._keep_opening(), name="db-open")
+        self._recycler = asyncio.create_task(self._recycle_connections(), name="db-recycle")
 
     async def _try_open(self) -> bool:
         settings = self.settings
@@ -116,12 +118,21 @@ class Database:
             await asyncio.sleep(self.RETRY_SECONDS)
         logger.info("database reachable; pool open")
 
+    async def _recycle_connections(self) -> None:
+        # asyncpg has no maximum connection age; expiring the pool's connections at this interval replaces
+        # each one the next time it is released, so none lives much longer than db_connection_max_lifetime.
+        while True:
+            await asyncio.sleep(self.settings.db_connection_max_lifetime)
+            if self._pool is not None:
+                await self._pool.expire_connections()
+
     async def close(self) -> None:
-        if self._opener is not None:
-            self._opener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._opener
-            self._opener = None
+        for task in (self._opener, self._recycler):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._opener = self._recycler = None
         if self._pool is not None:
             try:
                 await asyncio.wait_for(self._pool.close(), timeout=10)
@@ -143,11 +154,3 @@ class Database:
         """Borrow a connection inside one transaction: committed when the block ends, rolled back on error."""
         async with self.connection() as conn, conn.transaction():
             yield conn
-
-    def stats(self) -> dict[str, int]:
-        """Pool size, idle and in-use connections (for /metrics)."""
-        pool = self._pool
-        if pool is None:
-            return {"size": 0, "idle": 0, "in_use": 0, "max": self.settings.db_pool_max_size}
-        size, idle = pool.get_size(), pool.get_idle_size()
-        return {"size": size, "idle": idle, "in_use": size - idle, "max": pool.get_max_size()}

@@ -34,5 +34,5 @@ class HealthController(Controller):
     )
     async def ready(self, state: State) -> Readiness:
         """200 when the database answers and its schema carries every migration of this build, else 503."""
-        version = await schema_version(state.db, state.catalogue, state.migration_ids)
+        version = await schema_version(state.db, state.migration_ids)
         return Readiness(status="ready", schema_version=version)

@@ -6,14 +6,14 @@ import asyncio
 
 import asyncpg
 
-from service.db.catalogue import Catalogue
+from service.db import sql
 from service.db.pool import Database
 from service.errors import ServiceUnavailable, is_database_unavailable
 
 READINESS_TIMEOUT_SECONDS = 3.0
 
 
-async def schema_version(db: Database, catalogue: Catalogue, expected: list[str]) -> str:
+async def schema_version(db: Database, expected: list[str]) -> str:
     """The newest migration id when the schema is current; raises ServiceUnavailable saying what is wrong.
 
     A schema ahead of this build (a newer release migrated first, as in a rolling deploy) is ready: the
@@ -22,7 +22,7 @@ async def schema_version(db: Database, catalogue: Catalogue, expected: list[str]
     try:
         async with asyncio.timeout(READINESS_TIMEOUT_SECONDS):
             async with db.connection() as conn:
-                applied = {row.migration_id for row in await catalogue.ops.applied_migrations.many(conn)}
+                applied = {row.migration_id for row in await sql.ops.applied_migrations.many(conn)}
     except asyncpg.UndefinedTableError:
         raise ServiceUnavailable("the schema is behind this build: no migration has been applied") from None
     except ServiceUnavailable:
