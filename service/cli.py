@@ -13,7 +13,8 @@ import signal
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 import asyncpg
 
@@ -188,6 +189,16 @@ async def _connect(url: str, settings: Settings) -> asyncpg.Connection:
         raise CommandFailed(f"cannot reach the database at {describe_database(url)}: {reason}") from None
 
 
+@asynccontextmanager
+async def _connection(settings: Settings, url: str | None = None) -> AsyncIterator[asyncpg.Connection]:
+    """One connection for a command, closed when it is done."""
+    conn = await _connect(url or database_url(settings), settings)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
 async def _wait_for_database(url: str, settings: Settings) -> None:
     deadline = time.monotonic() + settings.db_startup_timeout
     said = False
@@ -252,8 +263,7 @@ async def _seed_if_empty(url: str, settings: Settings) -> None:
     from service.db import sql
     from service.ops.demo import DEMO_PASSWORD, seed_demo
 
-    conn = await _connect(url, settings)
-    try:
+    async with _connection(settings, url) as conn:
         count = await sql.hospital.count_hospitals.one(conn)
         if count is not None and count.count > 0:
             _say("--demo: the database already holds hospitals; not seeding")
@@ -261,8 +271,6 @@ async def _seed_if_empty(url: str, settings: Settings) -> None:
         _say("--demo: seeding the demo data ...")
         await seed_demo(conn, progress=_say)
         _say(f"--demo: every demo user's password is {DEMO_PASSWORD}")
-    finally:
-        await conn.close()
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -296,13 +304,10 @@ def _seed(args: argparse.Namespace, settings: Settings) -> int:
     from service.ops.demo import DEMO_PASSWORD, seed_demo
 
     async def run() -> None:
-        conn = await _connect(database_url(settings), settings)
-        try:
+        async with _connection(settings) as conn:
             _say("seeding the demo data ...")
             started = time.monotonic()
             report = await seed_demo(conn, progress=_say)
-        finally:
-            await conn.close()
         if report.changed:
             _say(
                 f"created {report.hospitals} hospital(s), {report.departments} department(s), "
@@ -318,29 +323,21 @@ def _seed(args: argparse.Namespace, settings: Settings) -> int:
 
 def _create_hospital(args: argparse.Namespace, settings: Settings) -> int:
     from service.audit.schemas import CLI_ACTOR
-    from service.audit.writer import record
-    from service.db import sql
+    from service.hospital.tenants import create_hospital
 
     hospital_id = uuid.uuid4()
 
     async def run() -> None:
-        conn = await _connect(database_url(settings), settings)
-        try:
-            async with conn.transaction():
-                await sql.hospital.create_hospital.one(
-                    conn, hospital_id, args.name, args.address, args.phone, args.license_number
-                )
-                await record(
-                    conn,
-                    CLI_ACTOR,
-                    "hospital.create",
-                    resource="hospital",
-                    resource_id=hospital_id,
-                    hospital_id=hospital_id,
-                    metadata={"name": args.name},
-                )
-        finally:
-            await conn.close()
+        async with _connection(settings) as conn, conn.transaction():
+            await create_hospital(
+                conn,
+                CLI_ACTOR,
+                hospital_id,
+                args.name,
+                address=args.address,
+                phone=args.phone,
+                license_number=args.license_number,
+            )
 
     _run_with_schema_errors(run())
     _say(f"created hospital {args.name!r} with the default settings")
@@ -350,9 +347,8 @@ def _create_hospital(args: argparse.Namespace, settings: Settings) -> int:
 
 def _create_admin(args: argparse.Namespace, settings: Settings) -> int:
     from service.audit.schemas import CLI_ACTOR
-    from service.audit.writer import record
     from service.auth.passwords import hash_password, password_problem
-    from service.db import sql
+    from service.users.accounts import create_user
     from service.users.emails import normalize_email
 
     try:
@@ -366,39 +362,23 @@ def _create_admin(args: argparse.Namespace, settings: Settings) -> int:
     user_id = uuid.uuid4()
 
     async def run() -> None:
-        conn = await _connect(database_url(settings), settings)
-        try:
-            async with conn.transaction():
-                row = await sql.users.create_user.one(
-                    conn,
-                    args.hospital_id,
-                    user_id,
-                    email,
-                    args.name,
-                    "admin",
-                    None,
-                    None,
-                    None,
-                    None,
-                    password_hash,
-                    False,
-                    None,
-                )
-                if row is None:
-                    raise CommandFailed(f"the email {email} is already taken")
-                await record(
-                    conn,
-                    CLI_ACTOR,
-                    "user.create",
-                    resource="user",
-                    resource_id=user_id,
-                    hospital_id=args.hospital_id,
-                    metadata={"email": email, "role": "admin"},
-                )
-        except asyncpg.ForeignKeyViolationError:
-            raise CommandFailed(f"there is no hospital with id {args.hospital_id}") from None
-        finally:
-            await conn.close()
+        async with _connection(settings) as conn:
+            try:
+                async with conn.transaction():
+                    created = await create_user(
+                        conn,
+                        CLI_ACTOR,
+                        args.hospital_id,
+                        user_id=user_id,
+                        email=email,
+                        name=args.name,
+                        role="admin",
+                        password_hash=password_hash,
+                    )
+            except asyncpg.ForeignKeyViolationError:
+                raise CommandFailed(f"there is no hospital with id {args.hospital_id}") from None
+            if created is None:
+                raise CommandFailed(f"the email {email} is already taken")
 
     _run_with_schema_errors(run())
     _say(f"created admin {email} in hospital {args.hospital_id}")

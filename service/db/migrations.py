@@ -136,24 +136,14 @@ def status(database_url: str) -> list[MigrationState]:
 
 
 def upgrade(
-    database_url: str, *, progress: Progress = print, lock_timeout: float = 600.0, catalogue: Catalogue | None = None
+    database_url: str,
+    *,
+    progress: Progress = print,
+    lock_timeout: float = 600.0,
+    catalogue: Catalogue | None = None,
 ) -> list[str]:
     """Apply every pending migration in order, under the lock; returns the ids applied."""
-    catalogue = catalogue or get_catalogue()
-    done: list[str] = []
-    with _MigrationLock(database_url, catalogue, progress, lock_timeout):
-        backend = _backend(database_url)
-        try:
-            pending = backend.to_apply(_read())
-            for migration in pending:
-                started = time.monotonic()
-                progress(f"applying {migration.id} ...")
-                _run(backend.apply_one, migration, "apply")
-                progress(f"applied {migration.id} ({time.monotonic() - started:.2f} s)")
-                done.append(migration.id)
-        finally:
-            backend.connection.close()
-    return done
+    return _migrate(database_url, "apply", lambda backend: backend.to_apply(_read()), progress, lock_timeout, catalogue)
 
 
 def downgrade(
@@ -173,27 +163,44 @@ def downgrade(
     if target != EMPTY_SCHEMA and target not in ids:
         raise MigrationError(f"unknown migration '{target}'; known: {', '.join(ids)} (or 0 for an empty schema)")
     keep = set() if target == EMPTY_SCHEMA else set(ids[: ids.index(target) + 1])
-    catalogue = catalogue or get_catalogue()
+    return _migrate(
+        database_url,
+        "rollback",
+        lambda backend: [m for m in backend.to_rollback(migrations) if m.id not in keep],
+        progress,
+        lock_timeout,
+        catalogue,
+    )
+
+
+_WORDS = {"apply": ("applying", "applied", "apply"), "rollback": ("rolling back", "rolled back", "roll back")}
+
+
+def _migrate(
+    database_url: str,
+    direction: str,
+    choose: Callable[[Any], Any],
+    progress: Progress,
+    lock_timeout: float,
+    catalogue: Catalogue | None,
+) -> list[str]:
+    """Under the migration lock, run ``direction`` (apply or rollback) on each migration ``choose`` picks."""
+    doing, done_word, verb = _WORDS[direction]
     done: list[str] = []
-    with _MigrationLock(database_url, catalogue, progress, lock_timeout):
+    logging.getLogger("yoyo").setLevel(logging.WARNING)
+    with _MigrationLock(database_url, catalogue or get_catalogue(), progress, lock_timeout):
         backend = _backend(database_url)
+        step = backend.apply_one if direction == "apply" else backend.rollback_one
         try:
-            for migration in backend.to_rollback(migrations):
-                if migration.id in keep:
-                    continue
+            for migration in choose(backend):
                 started = time.monotonic()
-                progress(f"rolling back {migration.id} ...")
-                _run(backend.rollback_one, migration, "roll back")
-                progress(f"rolled back {migration.id} ({time.monotonic() - started:.2f} s)")
+                progress(f"{doing} {migration.id} ...")
+                try:
+                    step(migration)
+                except psycopg.Error as exc:
+                    raise MigrationError(f"could not {verb} {migration.id}: {_first_line(exc)}") from None
+                progress(f"{done_word} {migration.id} ({time.monotonic() - started:.2f} s)")
                 done.append(migration.id)
         finally:
             backend.connection.close()
     return done
-
-
-def _run(step: Callable[[Any], None], migration: Any, verb: str) -> None:
-    logging.getLogger("yoyo").setLevel(logging.WARNING)
-    try:
-        step(migration)
-    except psycopg.Error as exc:
-        raise MigrationError(f"could not {verb} {migration.id}: {_first_line(exc)}") from None

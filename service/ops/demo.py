@@ -17,6 +17,9 @@ from service.audit.schemas import CLI_ACTOR
 from service.audit.writer import record
 from service.auth.passwords import hash_password_async
 from service.db import sql
+from service.hospital.tenants import create_department, create_hospital
+from service.users.accounts import create_user
+from service.users.schemas import Role
 
 DEMO_PASSWORD = "demo-password-2026"
 _NAMESPACE = uuid.UUID("5b2b6a57-3f0e-4c39-9a43-0d1c8a1e6f10")
@@ -30,7 +33,7 @@ def demo_id(kind: str, key: str) -> uuid.UUID:
 class DemoUser:
     email: str
     name: str
-    role: str
+    role: Role
     department: str | None
     license_number: str | None = None
     specialization: str | None = None
@@ -179,71 +182,47 @@ async def _seed_hospital(
     conn: asyncpg.Connection, hospital: DemoHospital, password_hash: str, report: SeedReport
 ) -> None:
     hospital_id = demo_id("hospital", hospital.key)
-    created = await sql.hospital.create_hospital.one(
-        conn, hospital_id, hospital.name, hospital.address, hospital.phone, hospital.license_number
-    )
-    if created is not None:
+    demo = {"demo": True}
+    if await create_hospital(
+        conn,
+        CLI_ACTOR,
+        hospital_id,
+        hospital.name,
+        address=hospital.address,
+        phone=hospital.phone,
+        license_number=hospital.license_number,
+        metadata=demo,
+    ):
         report.hospitals += 1
-        await record(
-            conn,
-            CLI_ACTOR,
-            "hospital.create",
-            resource="hospital",
-            resource_id=hospital_id,
-            hospital_id=hospital_id,
-            metadata={"name": hospital.name, "demo": True},
-        )
 
     departments: dict[str, uuid.UUID] = {}
     for code, name in hospital.departments:
-        department_id = demo_id("department", f"{hospital.key}:{code}")
-        departments[code] = department_id
-        if await sql.hospital.create_department.one(conn, hospital_id, department_id, name, code) is not None:
+        departments[code] = demo_id("department", f"{hospital.key}:{code}")
+        if await create_department(conn, CLI_ACTOR, hospital_id, departments[code], name, code, metadata=demo):
             report.departments += 1
-            await record(
-                conn,
-                CLI_ACTOR,
-                "department.create",
-                resource="department",
-                resource_id=department_id,
-                hospital_id=hospital_id,
-                metadata={"code": code, "name": name, "demo": True},
-            )
 
     users: dict[str, uuid.UUID] = {}
     for user in hospital.users:
-        user_id = demo_id("user", user.email)
-        users[user.email] = user_id
-        row = await sql.users.create_user.one(
+        users[user.email] = demo_id("user", user.email)
+        created = await create_user(
             conn,
+            CLI_ACTOR,
             hospital_id,
-            user_id,
-            user.email,
-            user.name,
-            user.role,
-            departments[user.department] if user.department else None,
-            user.license_number,
-            user.specialization,
-            None,
-            password_hash,
-            False,
-            None,
+            user_id=users[user.email],
+            email=user.email,
+            name=user.name,
+            role=user.role,
+            password_hash=password_hash,
+            department_id=departments[user.department] if user.department else None,
+            license_number=user.license_number,
+            specialization=user.specialization,
+            metadata=demo,
         )
-        if row is not None:
+        if created is not None:
             report.users += 1
-            await record(
-                conn,
-                CLI_ACTOR,
-                "user.create",
-                resource="user",
-                resource_id=user_id,
-                hospital_id=hospital_id,
-                metadata={"email": user.email, "role": user.role, "demo": True},
-            )
 
     for alert in hospital.alerts:
         alert_id = demo_id("alert", f"{hospital.key}:{alert.key}")
-        created_by = users[alert.created_by]
         row = await sql.alerts.create_alert.one(
             conn,
             hospital_id,
@@ -255,7 +234,7 @@ async def _seed_hospital(
             alert.alert_type,
             alert.room,
             None,
-            created_by,
+            users[alert.created_by],
         )
         if row is not None:
             report.alerts += 1
@@ -267,5 +246,5 @@ async def _seed_hospital(
                 resource="alert",
                 resource_id=alert_id,
                 hospital_id=hospital_id,
-                metadata={"priority": alert.priority, "department": alert.department, "demo": True},
+                metadata={"priority": alert.priority, "department": alert.department, **demo},
             )
