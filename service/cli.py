@@ -28,6 +28,10 @@ class CommandFailed(Exception):
     """An operation failed for a reason the user can act on; the message says which (exit 1)."""
 
 
+class DatabaseUnreachable(CommandFailed):
+    """The database did not answer (refused, timed out, starting up): worth waiting for, unlike a wrong password."""
+
+
 class UsageError(Exception):
     """An argument is wrong in a way argparse cannot see (exit 2)."""
 
@@ -181,12 +185,14 @@ def database_url(settings: Settings) -> str:
 async def _connect(url: str, settings: Settings) -> asyncpg.Connection:
     from service.db.pool import CONNECT_ERRORS, connect
     from service.db.urls import describe_database
+    from service.errors import is_database_unavailable
 
     try:
         return await connect(url, settings)
     except CONNECT_ERRORS as exc:
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise CommandFailed(f"cannot reach the database at {describe_database(url)}: {reason}") from None
+        failure = DatabaseUnreachable if is_database_unavailable(exc) else CommandFailed
+        raise failure(f"cannot reach the database at {describe_database(url)}: {reason}") from None
 
 
 @asynccontextmanager
@@ -205,7 +211,7 @@ async def _wait_for_database(url: str, settings: Settings) -> None:
     while True:
         try:
             conn = await _connect(url, settings)
-        except CommandFailed:
+        except DatabaseUnreachable:
             if time.monotonic() >= deadline:
                 raise
             if not said:

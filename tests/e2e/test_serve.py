@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from service.db import migrations
-from tests.conftest import ScratchDatabases
+from tests.conftest import ScratchDatabases, with_database
 from tests.e2e.processes import ServeProcess
 from tests.probes import probes
 
@@ -83,3 +83,14 @@ def test_serve_gives_up_on_an_unreachable_database(tmp_path: Path) -> None:
     assert "waiting up to 1 s for the database" in output
     assert "hospital-alerts: cannot reach the database at 127.0.0.1:1/nowhere: " in output
     assert "Traceback" not in output
+
+
+def test_serve_does_not_wait_for_a_database_that_does_not_exist(database_url: str, tmp_path: Path) -> None:
+    """A wrong database name (or password) will not fix itself: fail at once, saying why."""
+    missing = with_database(database_url, "no_such_database")
+    server = ServeProcess(missing, tmp_path / "serve.log", HOSPITAL_ALERTS_DB_STARTUP_TIMEOUT="60")
+    assert server.process.wait(timeout=30) == 1
+    server.stop()
+    output = server.output()
+    assert 'database "no_such_database" does not exist' in output
+    assert "waiting up to" not in output
