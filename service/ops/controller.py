@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
 
 from service.errors import PROBLEM_MEDIA_TYPE, Problem
 from service.ops.health import schema_version
@@ -29,6 +30,18 @@ class HealthController(Controller):
                 data_container=Problem,
                 description="The database does not answer, or its schema is behind this build (Retry-After set).",
                 media_type=PROBLEM_MEDIA_TYPE,
+                generate_examples=False,
+                examples=[
+                    Example(
+                        summary="database away",
+                        value={
+                            "type": "about:blank",
+                            "title": "Service Unavailable",
+                            "status": 503,
+                            "detail": "the database does not answer",
+                        },
+                    )
+                ],
             )
         },
     )

@@ -80,6 +80,10 @@ async def test_openapi_31_document_covers_the_routes(client: httpx.AsyncClient) 
     assert {"/health/live", "/health/ready"} <= set(document["paths"])
     ready = document["paths"]["/health/ready"]["get"]["responses"]
     assert ready["503"]["content"][PROBLEM]["schema"]["$ref"].endswith("/Problem")
+    # No invented example values: only the examples written in the code.
+    assert "examples" not in document["components"]["schemas"]["Problem"]
+    examples = ready["503"]["content"][PROBLEM]["examples"]
+    assert [e["value"]["status"] for e in examples.values()] == [503]
     docs = await client.get("/schema")
     assert docs.status_code == 200
     assert docs.headers["content-type"].startswith("text/html")
