@@ -53,11 +53,16 @@ CREATE INDEX audit_logs_retention_idx ON audit_logs (retention_until);
 CREATE FUNCTION audit_logs_ensure_partitions(first_month date, months integer)
 RETURNS integer
 LANGUAGE plpgsql
+-- Month boundaries are UTC whatever the session's time zone.
+SET timezone TO 'UTC'
 AS $$
 -- Creates the monthly partitions audit_logs_pYYYYMM for `months` months from the month of
--- first_month (UTC boundaries) that do not exist yet; returns how many it created.
+-- first_month that do not exist yet; returns how many it created. Rows that landed in
+-- audit_logs_default for such a month (the maintenance loop fell behind) are moved into the new
+-- partition in the same transaction: PostgreSQL refuses a partition whose rows sit in the default.
 DECLARE
     month_start timestamptz;
+    month_end timestamptz;
     partition_name text;
     created integer := 0;
 BEGIN
@@ -65,14 +70,25 @@ BEGIN
         RAISE EXCEPTION 'months must be between 1 and 1200, got %', months;
     END IF;
     FOR i IN 0 .. months - 1 LOOP
-        month_start := (date_trunc('month', first_month::timestamp) + make_interval(months => i)) AT TIME ZONE 'UTC';
-        partition_name := 'audit_logs_p' || to_char(month_start AT TIME ZONE 'UTC', 'YYYYMM');
-        IF to_regclass(partition_name) IS NULL THEN
-            EXECUTE format(
-                'CREATE TABLE %I PARTITION OF audit_logs FOR VALUES FROM (%L) TO (%L)',
-                partition_name, month_start, month_start + interval '1 month');
-            created := created + 1;
+        month_start := date_trunc('month', first_month::timestamp) + make_interval(months => i);
+        month_end := date_trunc('month', first_month::timestamp) + make_interval(months => i + 1);
+        partition_name := 'audit_logs_p' || to_char(month_start, 'YYYYMM');
+        CONTINUE WHEN to_regclass(partition_name) IS NOT NULL;
+        IF EXISTS (SELECT 1 FROM audit_logs_default WHERE "timestamp" >= month_start AND "timestamp" < month_end) THEN
+            EXECUTE 'CREATE TEMP TABLE audit_logs_moving (LIKE audit_logs) ON COMMIT DROP';
+            EXECUTE 'WITH moved AS (DELETE FROM audit_logs_default WHERE "timestamp" >= $1 AND "timestamp" < $2 RETURNING *)
+                     INSERT INTO audit_logs_moving SELECT * FROM moved' USING month_start, month_end;
+            EXECUTE format('CREATE TABLE %I PARTITION OF audit_logs FOR VALUES FROM (%L) TO (%L)',
+                           partition_name, month_start, month_end);
+            EXECUTE 'INSERT INTO audit_logs SELECT * FROM audit_logs_moving';
+            EXECUTE 'DROP TABLE audit_logs_moving';
+        ELSE
+            EXECUTE format('CREATE TABLE %I PARTITION OF audit_logs FOR VALUES FROM (%L) TO (%L)',
+                           partition_name, month_start, month_end);
         END IF;
+        EXECUTE format('COMMENT ON TABLE %I IS %L', partition_name,
+                       'audit_logs rows of ' || to_char(month_start, 'YYYY-MM') || ' (UTC).');
+        created := created + 1;
     END LOOP;
     RETURN created;
 END;

@@ -54,10 +54,17 @@ class ScratchDatabases:
         self.server_url = server_url
         self.created: list[str] = []
 
-    def create(self, prefix: str = "ha_test") -> str:
+    def create(self, prefix: str = "ha_test", *, timezone: str | None = None) -> str:
+        """A new empty database; ``timezone`` sets its sessions' default time zone."""
         name = f"{prefix}_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(self.server_url, autocommit=True) as conn:
             conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
+            if timezone is not None:
+                conn.execute(
+                    pgsql.SQL("ALTER DATABASE {} SET timezone TO {}").format(
+                        pgsql.Identifier(name), pgsql.Literal(timezone)
+                    )
+                )
         self.created.append(name)
         return with_database(self.server_url, name)
 

@@ -41,6 +41,10 @@ class BackendPidRow(Row):
     pid: int
 
 
+class CreatedRow(Row):
+    created: int
+
+
 @cache
 def probes() -> Catalogue:
     return load_catalogue(Path(__file__).resolve().parent / "sql")

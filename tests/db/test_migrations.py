@@ -117,3 +117,31 @@ async def test_concurrent_processes_migrate_once(scratch_databases: ScratchDatab
     counts = sorted(int(out.strip()) for out, _ in results)
     assert counts == [0, 0, 0, len(migrations.migration_ids())]
     assert all(state.applied for state in migrations.status(url))
+
+
+@pytest.mark.parametrize("timezone", ["America/New_York", "Asia/Kolkata", "Pacific/Chatham"])
+async def test_migrations_do_not_depend_on_the_sessions_time_zone(
+    scratch_databases: ScratchDatabases, timezone: str
+) -> None:
+    """Audit partitions have UTC month boundaries, whatever the server's or the session's time zone."""
+    utc = scratch_databases.create()
+    local = scratch_databases.create(timezone=timezone)
+    migrations.upgrade(utc, progress=quiet)
+    migrations.upgrade(local, progress=quiet)
+    assert migrations.downgrade(local, migrations.EMPTY_SCHEMA, progress=quiet)
+    migrations.upgrade(local, progress=quiet)
+
+    def partitions(objects: list) -> dict[str, str]:
+        return {o.name: o.definition for o in objects if o.kind == "table" and o.name.startswith("audit_logs_p")}
+
+    # Bounds are printed in the session's zone by pg_get_expr; compare them through a UTC session.
+    async def utc_partitions(url: str) -> dict[str, str]:
+        conn = await asyncpg.connect(url, server_settings={"timezone": "UTC"})
+        try:
+            return partitions(await sql.ops.schema_objects.many(conn))
+        finally:
+            await conn.close()
+
+    local_partitions = await utc_partitions(local)
+    assert local_partitions == await utc_partitions(utc)
+    assert all("00:00:00+00" in bounds for bounds in local_partitions.values())

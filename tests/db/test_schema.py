@@ -299,3 +299,24 @@ async def test_an_audit_row_kept_less_than_six_years_is_refused(db: Database, ho
         with pytest.raises(asyncpg.CheckViolationError) as error:
             await probes().probe.insert_short_retention_audit_row.exec(conn, hospital_id)
         assert error.value.constraint_name == "audit_logs_retention_check"
+
+
+async def test_rows_in_the_default_partition_move_into_a_new_month_partition(
+    db: Database, hospital_id: uuid.UUID
+) -> None:
+    """The maintenance loop fell behind: a row landed in audit_logs_default; creating its month moves it."""
+    today = datetime.now(UTC).date()
+    month = today.replace(day=1, year=today.year + 3)  # far beyond the partitions made ahead
+    at = datetime(month.year, month.month, 15, 12, 0, tzinfo=UTC)
+    async with db.transaction() as conn:
+        await probes().probe.insert_audit_row_at.exec(conn, hospital_id, at)
+        before = await probes().probe.audit_row_placement.many(conn, hospital_id)
+        assert [r.partition for r in before] == ["audit_logs_default"]
+
+        created = await probes().probe.ensure_audit_partitions.one(conn, month, 1)
+        assert created is not None and created.created == 1
+        after = await probes().probe.audit_row_placement.many(conn, hospital_id)
+        assert [r.partition for r in after] == [f"audit_logs_p{month:%Y%m}"]
+
+        again = await probes().probe.ensure_audit_partitions.one(conn, month, 1)
+        assert again is not None and again.created == 0
