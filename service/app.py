@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar
+from litestar import Litestar, Response, Router
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -17,7 +17,7 @@ from service.db import get_catalogue
 from service.db.embedded import embedded_database_url
 from service.db.migrations import migration_ids
 from service.db.pool import Database
-from service.errors import handle_exception
+from service.errors import handle_exception, problem_response
 from service.logs import RequestIdMiddleware, add_request_id_header, configure_logging
 from service.ops.controller import HealthController
 
@@ -63,8 +63,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="hospital-alerts",
             version=__version__,
             description=API_DESCRIPTION,
-            path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
+            openapi_router=Router(
+                "/schema", route_handlers=[], include_in_schema=False, after_request=_problem_for_missing_docs
+            ),
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(
@@ -79,6 +81,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=None,
         debug=False,
     )
+
+
+def _problem_for_missing_docs(response: Response) -> Response:
+    # Litestar answers an unknown /schema/... path with an HTML page of its own; every error here is problem+json.
+    if response.status_code == 404:
+        return problem_response(404, "no such resource")
+    return response
 
 
 def create_app_from_env() -> Litestar:

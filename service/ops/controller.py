@@ -2,46 +2,46 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from litestar import Controller, HttpMethod, route
 from litestar.datastructures import State
-from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Example
+from litestar.types import OperationIDCreator
 
-from service.errors import PROBLEM_MEDIA_TYPE, Problem
+from service.errors import problem_spec
 from service.ops.health import schema_version
 from service.ops.schemas import Liveness, Readiness
+
+
+def by_method(name: str) -> OperationIDCreator:
+    """operationIds for a handler that serves several methods: getReadiness, headReadiness."""
+
+    def create(handler: object, method: str, path: object) -> str:
+        return f"{method.lower()}{name}"
+
+    return create
 
 
 class HealthController(Controller):
     path = "/health"
     tags = ["operations"]  # noqa: RUF012 (Litestar reads it as a class attribute)
 
-    @get("/live", operation_id="getLiveness", summary="Liveness")
+    # HEAD too: some load balancers probe with it.
+    @route(
+        "/live", http_method=[HttpMethod.GET, HttpMethod.HEAD], operation_id=by_method("Liveness"), summary="Liveness"
+    )
     async def live(self) -> Liveness:
         """200 while the process runs; it does not touch the database."""
         return Liveness()
 
-    @get(
+    @route(
         "/ready",
-        operation_id="getReadiness",
+        http_method=[HttpMethod.GET, HttpMethod.HEAD],
+        operation_id=by_method("Readiness"),
         summary="Readiness",
         responses={
-            503: ResponseSpec(
-                data_container=Problem,
+            503: problem_spec(
+                503,
                 description="The database does not answer, or its schema is behind this build (Retry-After set).",
-                media_type=PROBLEM_MEDIA_TYPE,
-                generate_examples=False,
-                examples=[
-                    Example(
-                        summary="database away",
-                        value={
-                            "type": "about:blank",
-                            "title": "Service Unavailable",
-                            "status": 503,
-                            "detail": "the database does not answer",
-                        },
-                    )
-                ],
+                detail="the database does not answer",
             )
         },
     )

@@ -12,12 +12,13 @@ import httpx
 import msgspec
 import pytest
 from litestar import post
+from litestar.exceptions import ImproperlyConfiguredException
 from litestar.params import JSONBody
 
 from service.app import create_app
-from service.config import Settings
+from service.config import Settings, load_settings
 from service.db import migrations
-from tests.conftest import serving
+from tests.conftest import ScratchDatabases, serving
 
 PROBLEM = "application/problem+json"
 
@@ -45,13 +46,50 @@ async def test_a_wrong_method_is_a_problem_with_allow(client: httpx.AsyncClient)
     response = await client.delete("/health/live")
     assert response.status_code == 405
     assert response.headers["content-type"] == PROBLEM
-    assert set(response.headers["allow"].split(", ")) == {"GET", "OPTIONS"}
+    assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
     assert response.json() == {
         "type": "about:blank",
         "title": "Method Not Allowed",
         "status": 405,
         "detail": "this method is not allowed on this route (see the Allow header)",
     }
+
+
+async def test_head_probes_the_health_routes(client: httpx.AsyncClient) -> None:
+    for path in ("/health/live", "/health/ready"):
+        response = await client.head(path)
+        assert response.status_code == 200
+        assert response.content == b""
+
+
+async def test_ready_is_503_while_the_schema_is_behind(scratch_databases: ScratchDatabases) -> None:
+    url = scratch_databases.create()
+    ids = migrations.migration_ids()
+    migrations.upgrade(url, progress=lambda _: None)
+    migrations.downgrade(url, ids[-2], progress=lambda _: None)
+    async with serving(create_app(load_settings({}, database_url=url))) as behind:
+        response = await behind.get("/health/ready")
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "5"
+        assert response.json() == {
+            "type": "about:blank",
+            "title": "Service Unavailable",
+            "status": 503,
+            "detail": f"the schema is behind this build: {ids[-1]} not applied",
+        }
+    empty = scratch_databases.create()
+    async with serving(create_app(load_settings({}, database_url=empty))) as nothing:
+        response = await nothing.get("/health/ready")
+        assert response.status_code == 503
+        assert response.json()["detail"] == "the schema is behind this build: no migration has been applied"
+
+
+@pytest.mark.parametrize("path", ["/schema/nothing", "/schema/redoc", "/schema/openapi.yaml", "/schema/x.json"])
+async def test_an_unknown_docs_path_is_a_problem_too(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["detail"] == "no such resource"
 
 
 @pytest.mark.parametrize("path", ["/health/live", "/no/such/route"])
@@ -89,6 +127,21 @@ async def test_openapi_31_document_covers_the_routes(client: httpx.AsyncClient) 
     assert docs.headers["content-type"].startswith("text/html")
 
 
+async def test_every_documented_error_is_problem_json(client: httpx.AsyncClient) -> None:
+    """Routes declare their errors with errors.problem_responses; Litestar's own error shape never shows."""
+    document = (await client.get("/schema/openapi.json")).json()
+    operation_ids = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            operation_ids.append(operation["operationId"])
+            assert "422" not in operation["responses"], f"{method} {path}"
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    assert list(response["content"]) == [PROBLEM], f"{method} {path} {status}"
+                    assert response["content"][PROBLEM]["schema"]["$ref"] == "#/components/schemas/Problem"
+    assert len(operation_ids) == len(set(operation_ids))
+
+
 # --- behaviour that needs a route with a body: the real app plus one route registered by the test ------------
 
 
@@ -111,11 +164,17 @@ def boom() -> None:
     raise RuntimeError("SELECT password_hash FROM users WHERE email = 'secret@example.com'")
 
 
+@post("/test/boom-http", sync_to_thread=False)
+def boom_http() -> None:
+    raise ImproperlyConfiguredException("internal detail: SELECT secret FROM somewhere")
+
+
 @pytest.fixture(scope="module")
 async def body_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
     app.register(echo)
     app.register(boom)
+    app.register(boom_http)
     async with serving(app) as http:
         yield http
 
@@ -161,8 +220,11 @@ async def test_malformed_json_is_a_problem(body_client: httpx.AsyncClient) -> No
 
 async def test_a_body_over_one_mebibyte_is_refused(body_client: httpx.AsyncClient) -> None:
     big = b'{"userName": "' + b"x" * (1024 * 1024) + b'"}'
-    response = await body_client.post("/test/echo", content=big, headers={"content-type": "application/json"})
+    response = await body_client.post(
+        "/test/echo", content=big, headers={"content-type": "application/json", "x-request-id": "big-1"}
+    )
     assert response.status_code == 413
+    assert response.headers["x-request-id"] == "big-1"
     assert response.headers["content-type"] == PROBLEM
     assert response.json() == {
         "type": "about:blank",
@@ -217,3 +279,11 @@ async def test_an_unexpected_error_leaks_nothing(
     assert "unexpected RuntimeError at" in logged
     assert "secret@example.com" not in logged and "SELECT" not in logged and "Traceback" not in logged
     assert any(getattr(r, "request_id", None) == "boom-1" for r in caplog.records)
+    assert response.headers["x-request-id"] == "boom-1"
+
+
+async def test_a_server_side_http_exception_leaks_nothing_either(body_client: httpx.AsyncClient) -> None:
+    response = await body_client.post("/test/boom-http")
+    assert response.status_code == 500
+    assert response.json()["detail"] == "an unexpected error occurred; it has been logged"
+    assert "SELECT" not in response.text

@@ -45,8 +45,9 @@ async def wait_until_ready(client: httpx.AsyncClient, seconds: float = 15.0) -> 
 
 
 async def assert_unavailable(client: httpx.AsyncClient) -> None:
-    response = await client.get("/health/ready")
+    response = await client.get("/health/ready", headers={"x-request-id": "outage-1"})
     assert response.status_code == 503
+    assert response.headers["x-request-id"] == "outage-1"
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["retry-after"] == "5"
     assert response.json() == {
