@@ -226,12 +226,19 @@ async def _wait_for_database(url: str, settings: Settings) -> None:
 # --- commands ----------------------------------------------------------------------------------------------
 
 
+def _refuse_demo_in_production(settings: Settings) -> None:
+    if settings.env == "production":
+        raise UsageError("--demo is refused in production: it creates accounts whose password is published")
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from service.db import migrations
     from service.logs import configure_logging
 
+    if args.demo:
+        _refuse_demo_in_production(settings)
     url = database_url(settings)
     asyncio.run(_wait_for_database(url, settings))
     try:
@@ -308,6 +315,8 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 def _seed(args: argparse.Namespace, settings: Settings) -> int:
     from service.ops.demo import DEMO_PASSWORD, seed_demo
+
+    _refuse_demo_in_production(settings)
 
     async def run() -> None:
         async with _connection(settings) as conn:

@@ -58,6 +58,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError("db_pool_min_size must not exceed db_pool_max_size")
         if self.database_url is not None and not re.match(r"^postgres(ql)?://", self.database_url):
             raise ValueError("database_url must start with postgresql://")
+        if self.env == "production" and not self.secret_key:
+            raise ValueError("secret_key is required when env is production (it encrypts TOTP secrets at rest)")
 
     @property
     def uses_embedded_database(self) -> bool:
@@ -110,5 +112,5 @@ def _describe(exc: msgspec.ValidationError) -> str:
         reason = message[: match.start()]
         return f"{_VARIABLE_OF_FIELD.get(field, field)}: {reason}"
     for field, variable in _VARIABLE_OF_FIELD.items():
-        message = message.replace(field, variable)
+        message = re.sub(rf"\b{field}\b", variable, message)
     return message

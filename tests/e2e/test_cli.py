@@ -146,6 +146,15 @@ def test_an_invalid_setting_exits_2_naming_the_variable(database_url: str) -> No
     )
 
 
+@pytest.mark.parametrize("args", [["seed", "--demo"], ["serve", "--demo", "--port", "1"]])
+def test_demo_data_is_refused_in_production(database_url: str, args: list[str]) -> None:
+    result = run(
+        *args, database_url=database_url, HOSPITAL_ALERTS_ENV="production", HOSPITAL_ALERTS_SECRET_KEY="k" * 32
+    )
+    assert result.returncode == 2
+    assert "--demo is refused in production: it creates accounts whose password is published" in result.stderr
+
+
 @pytest.mark.parametrize("args", [["create-hospital", "--name", "X"], ["seed", "--demo"]])
 def test_an_unreachable_database_exits_1_with_a_message(args: list[str]) -> None:
     result = run(*args, database_url=UNREACHABLE)

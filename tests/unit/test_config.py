@@ -46,6 +46,11 @@ def test_values_are_read_and_converted() -> None:
             "HOSPITAL_ALERTS_DB_POOL_MIN_SIZE must not exceed HOSPITAL_ALERTS_DB_POOL_MAX_SIZE",
         ),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL must start with postgresql://"),
+        (
+            {"HOSPITAL_ALERTS_ENV": "production"},
+            "HOSPITAL_ALERTS_SECRET_KEY is required when HOSPITAL_ALERTS_ENV is production "
+            "(it encrypts TOTP secrets at rest)",
+        ),
     ],
 )
 def test_an_invalid_value_names_its_variable(environ: dict[str, str], message: str) -> None:
