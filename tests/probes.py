@@ -26,7 +26,7 @@ class RowCountsRow(Row):
     audit_logs: int
 
 
-class NameRow(Row):
+class HospitalNameRow(Row):
     name: str
 
 

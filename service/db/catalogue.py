@@ -16,7 +16,9 @@ A file starts with a header, then exactly one statement, the text PostgreSQL pre
   the result rows decode into; required for ``:one`` and ``:many``, absent otherwise.
 - ``index`` names the index the statement relies on (documentation for the DBA; ``-`` for none).
 - ``scope: all hospitals (why)`` marks the few statements that by nature span hospitals; every other
-  statement that touches a tenant table takes the hospital id as ``$1``.
+  statement that touches a tenant table (one with a ``hospital_id`` column, and ``hospitals``) takes the
+  hospital id as ``$1`` and compares ``hospital_id = $1``. That check reads the SQL text: it is a lint that
+  catches the forgotten filter, not a proof; the cross-hospital tests of every route are the proof.
 
 ``verify()`` (used by the tests and ``hospital-alerts check``) prepares every statement against the
 migrated schema and compares parameters and result columns with the header and the Row Struct.
@@ -39,21 +41,6 @@ import msgspec.inspect as mi
 from service.resources import resource_dir
 
 Kind = Literal["one", "many", "exec", "rows"]
-
-# Tables whose rows belong to one hospital: statements on them take the hospital id as $1.
-TENANT_TABLES = frozenset(
-    {
-        "hospitals",
-        "hospital_settings",
-        "departments",
-        "users",
-        "sessions",
-        "audit_logs",
-        "alerts",
-        "alert_escalations",
-        "alert_events",
-    }
-)
 
 
 class Row(msgspec.Struct):
@@ -285,9 +272,14 @@ class Catalogue:
         in name, order or type from the Row's fields, and tenancy: a statement on tenant tables must take
         the hospital id (uuid) as $1 and filter on it, or declare ``scope: all hospitals (why)``.
         """
+        from service.db import sql  # this build's ops statements, whatever catalogue is being verified
+
+        tenant_tables = {row.name for row in await sql.ops.tenant_tables.many(conn)}
+        indexes = {row.name for row in await sql.ops.index_names.many(conn)}
         problems: list[Problem] = []
         for query in self:
-            problems.extend(tenancy_problems(query))
+            problems.extend(tenancy_problems(query, tenant_tables))
+            problems.extend(_index_problems(query, indexes))
             try:
                 statement = await conn.prepare(query.sql)
             except asyncpg.PostgresError as exc:
@@ -416,20 +408,21 @@ _USES_FIRST_PARAMETER = re.compile(r"\$1\b")
 _COMMENT = re.compile(r"--[^\n]*")
 
 
-def tenant_tables_of(sql: str) -> tuple[set[str], set[str]]:
+def tenant_tables_of(sql: str, tenant_tables: set[str]) -> tuple[set[str], set[str]]:
     """The tenant tables a statement reads, updates or deletes from, and those it only inserts into."""
     text = _COMMENT.sub("", sql)
-    read = {name.lower() for name in _READ_REFERENCE.findall(text)} & TENANT_TABLES
-    written = {name.lower() for name in _WRITE_REFERENCE.findall(text)} & TENANT_TABLES
+    read = {name.lower() for name in _READ_REFERENCE.findall(text)} & tenant_tables
+    written = {name.lower() for name in _WRITE_REFERENCE.findall(text)} & tenant_tables
     return read, written - read
 
 
-def tenancy_problems(query: Query[Any]) -> list[Problem]:
+def tenancy_problems(query: Query[Any], tenant_tables: set[str]) -> list[Problem]:
     """A statement on tenant tables takes the hospital id (uuid) as $1 and is confined by it, or declares its scope.
 
-    Confined means: every read, update or delete compares ``hospital_id = $1``; a plain insert uses $1.
+    Confined means: a read, update or delete compares ``hospital_id = $1`` (reading ``hospitals`` alone,
+    ``id = $1``); a plain insert uses $1.
     """
-    read, inserted = tenant_tables_of(query.sql)
+    read, inserted = tenant_tables_of(query.sql, tenant_tables)
     if not read and not inserted:
         return []
     shown = _display(query.path)
@@ -448,13 +441,22 @@ def tenancy_problems(query: Query[Any]) -> list[Problem]:
             )
         ]
     text = _COMMENT.sub("", query.sql)
-    # The hospitals table is keyed by id itself.
-    confined = _HOSPITAL_FILTER.search(text) or ("hospitals" in read and _HOSPITAL_ROW.search(text))
+    # The hospitals table is keyed by id itself; any other tenant table needs its hospital_id compared.
+    confined = _HOSPITAL_FILTER.search(text) or (read == {"hospitals"} and _HOSPITAL_ROW.search(text))
     if read and not confined:
         return [Problem(shown, f"reads or changes {', '.join(sorted(read))} but never filters on hospital_id = $1")]
     if not _USES_FIRST_PARAMETER.search(text):
         return [Problem(shown, "takes the hospital id as $1 but never uses it")]
     return []
+
+
+def _index_problems(query: Query[Any], indexes: set[str]) -> list[Problem]:
+    named = [name.strip() for name in (query.index or "").split(",") if name.strip() not in ("", "-")]
+    return [
+        Problem(_display(query.path), f"the header names the index {name}, which does not exist")
+        for name in named
+        if name not in indexes
+    ]
 
 
 # --- checks against a prepared statement --------------------------------------------------------------------

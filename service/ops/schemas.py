@@ -40,3 +40,9 @@ class SchemaObjectRow(Row):
     kind: str
     name: str
     definition: str
+
+
+class NameRow(Row):
+    """A name from the system catalogue (a table, an index)."""
+
+    name: str

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from service.db import sql
 from service.db.catalogue import Catalogue, CatalogueError, load_catalogue, tenancy_problems
 from service.db.pool import Database
 from service.resources import resource_dir
@@ -43,8 +44,13 @@ async def test_every_statement_prepares_and_matches_its_row_type(db: Database, c
     assert len(catalogue) >= 10
 
 
-def test_every_statement_on_tenant_tables_takes_the_hospital_as_first_parameter(catalogue: Catalogue) -> None:
-    assert [str(p) for q in catalogue for p in tenancy_problems(q)] == []
+async def test_every_statement_on_tenant_tables_takes_the_hospital_as_first_parameter(
+    db: Database, catalogue: Catalogue
+) -> None:
+    async with db.connection() as conn:
+        tenant_tables = {row.name for row in await sql.ops.tenant_tables.many(conn)}
+    assert {"hospitals", "users", "alerts", "audit_logs", "sessions", "alert_events"} <= tenant_tables
+    assert [str(p) for q in catalogue for p in tenancy_problems(q, tenant_tables)] == []
     assert {q.qualified_name for q in catalogue if q.scope is not None} == ALL_HOSPITAL_STATEMENTS
 
 
@@ -119,6 +125,28 @@ async def test_a_hospital_parameter_that_filters_nothing_fails(db: Database, tmp
     )
     assert await problems_of(root, db) == [
         "sql/users/leaky.sql: reads or changes users but never filters on hospital_id = $1"
+    ]
+
+
+async def test_reading_another_tenant_table_beside_the_hospital_row_needs_its_own_filter(
+    db: Database, tmp_path: Path
+) -> None:
+    root = copy_sql(tmp_path)
+    (root / "hospital" / "leaky.sql").write_text(
+        "-- name: leaky :one\n-- Counts every hospital's users (wrong).\n-- $1 hospital_id uuid\n"
+        "-- returns: CountRow\n-- index: hospitals_pkey\n"
+        "SELECT (SELECT count(*) FROM users) AS count FROM hospitals h WHERE h.id = $1;\n"
+    )
+    assert await problems_of(root, db) == [
+        "sql/hospital/leaky.sql: reads or changes hospitals, users but never filters on hospital_id = $1"
+    ]
+
+
+async def test_a_header_naming_an_index_that_does_not_exist_fails(db: Database, tmp_path: Path) -> None:
+    root = copy_sql(tmp_path)
+    edit(root / "users" / "create_user.sql", "-- index: users_email_key", "-- index: users_email_idx")
+    assert await problems_of(root, db) == [
+        "sql/users/create_user.sql: the header names the index users_email_idx, which does not exist"
     ]
 
 

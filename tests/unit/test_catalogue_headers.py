@@ -8,6 +8,8 @@ import pytest
 
 from service.db.catalogue import CatalogueError, load_catalogue, parse_file, tenancy_problems
 
+TENANT_TABLES = {"hospitals", "users", "departments"}
+
 GOOD = """-- name: find_thing :one
 -- Finds one thing of a hospital.
 -- $1 hospital_id uuid, $2 thing_id uuid
@@ -27,7 +29,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 def problems(tmp_path: Path, name: str, text: str) -> list[str]:
     query, found = parse_file(write(tmp_path, name, text), "users")
     if query is not None:
-        found += tenancy_problems(query)
+        found += tenancy_problems(query, TENANT_TABLES)
     return [p.reason for p in found]
 
 
