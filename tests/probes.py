@@ -45,6 +45,10 @@ class CreatedRow(Row):
     created: int
 
 
+class TableNameRow(Row):
+    name: str
+
+
 @cache
 def probes() -> Catalogue:
     return load_catalogue(Path(__file__).resolve().parent / "sql")

@@ -205,6 +205,10 @@ class Query(Generic[R]):
         record = conn.execute(self.sql, args).fetchone()
         return None if record is None else self._decode(record)
 
+    def many_sync(self, conn: Any, *args: Any) -> list[R]:
+        """``many`` on a synchronous psycopg connection (see ``one_sync``)."""
+        return [self._decode(record) for record in conn.execute(self.sql, args).fetchall()]
+
     async def many(self, conn: Any, *args: Any) -> list[R]:
         """Run a ``:many`` statement: every row, decoded."""
         decode = self._decode
@@ -387,6 +391,24 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
     if problems:
         raise CatalogueError(problems)
     return Catalogue(root, queries)
+
+
+def load_query(qualified_name: str, root: Path | None = None) -> Query[Any]:
+    """Read one statement (``domain/name``) without loading the others, so that a broken file elsewhere cannot
+    stop the one command that needs only this statement (migrating, or rolling back in an emergency)."""
+    root = root or resource_dir("sql")
+    domain, _, name = qualified_name.partition("/")
+    _import_domain_schemas(domain)
+    query, problems = parse_file(root / domain / f"{name}.sql", domain)
+    if query is not None and query.returns:
+        row = Row.registry.get(query.returns)
+        if row is None:
+            problems.append(Problem(_display(query.path), f"returns {query.returns}, which is not a Row type"))
+        else:
+            query.bind(row)
+    if query is None or problems:
+        raise CatalogueError(problems)
+    return query
 
 
 def _import_domain_schemas(domain: str) -> None:

@@ -16,8 +16,7 @@ from typing import Any
 
 import psycopg
 
-from service.db import get_catalogue
-from service.db.catalogue import Catalogue
+from service.db.catalogue import load_query
 from service.resources import resource_dir
 
 # "ha-migr" as an integer: the advisory lock key every hospital-alerts process uses for migrations.
@@ -86,9 +85,10 @@ def _first_line(exc: BaseException) -> str:
 class _MigrationLock:
     """The advisory lock held while migrating, on a connection of its own."""
 
-    def __init__(self, database_url: str, catalogue: Catalogue, progress: Progress, timeout: float) -> None:
+    def __init__(self, database_url: str, progress: Progress, timeout: float) -> None:
         self._url = database_url
-        self._ops = catalogue.ops
+        self._try = load_query("ops/try_migration_lock")
+        self._release = load_query("ops/release_migration_lock")
         self._progress = progress
         self._timeout = timeout
         self._conn: psycopg.Connection | None = None
@@ -113,26 +113,30 @@ class _MigrationLock:
         return self
 
     def _try_lock(self) -> bool:
-        row = self._ops.try_migration_lock.one_sync(self._conn, MIGRATION_LOCK_KEY)
+        row = self._try.one_sync(self._conn, MIGRATION_LOCK_KEY)
         return bool(row and row.acquired)
 
     def __exit__(self, *exc_info: object) -> None:
         assert self._conn is not None
         try:
-            self._ops.release_migration_lock.one_sync(self._conn, MIGRATION_LOCK_KEY)
+            self._release.one_sync(self._conn, MIGRATION_LOCK_KEY)
         finally:
             self._conn.close()
 
 
 def status(database_url: str) -> list[MigrationState]:
-    """Every migration of this build and whether it is applied."""
-    migrations = _read()
-    backend = _backend(database_url)
+    """Every migration of this build and whether it is applied. Only reads: safe under a read-only role."""
+    applied_query = load_query("ops/applied_migrations")
     try:
-        applied = set(backend.get_applied_migration_hashes())
-    finally:
-        backend.connection.close()
-    return [MigrationState(m.id, _description(m.id), m.hash in applied) for m in migrations]
+        with psycopg.connect(
+            database_url, autocommit=True, cursor_factory=psycopg.RawCursor, connect_timeout=10
+        ) as conn:
+            applied = {row.migration_id for row in applied_query.many_sync(conn)}
+    except psycopg.errors.UndefinedTable:
+        applied = set()  # yoyo's bookkeeping does not exist yet: nothing applied
+    except psycopg.Error as exc:
+        raise MigrationError(f"cannot reach the database: {_first_line(exc)}") from None
+    return [MigrationState(m.id, _description(m.id), m.id in applied) for m in _read()]
 
 
 def upgrade(
@@ -140,10 +144,9 @@ def upgrade(
     *,
     progress: Progress = print,
     lock_timeout: float = 600.0,
-    catalogue: Catalogue | None = None,
 ) -> list[str]:
     """Apply every pending migration in order, under the lock; returns the ids applied."""
-    return _migrate(database_url, "apply", lambda backend: backend.to_apply(_read()), progress, lock_timeout, catalogue)
+    return _migrate(database_url, "apply", lambda backend: backend.to_apply(_read()), progress, lock_timeout)
 
 
 def downgrade(
@@ -152,7 +155,6 @@ def downgrade(
     *,
     progress: Progress = print,
     lock_timeout: float = 600.0,
-    catalogue: Catalogue | None = None,
 ) -> list[str]:
     """Roll back, newest first, every applied migration that comes after ``target`` (``0``: all of them).
 
@@ -169,7 +171,6 @@ def downgrade(
         lambda backend: [m for m in backend.to_rollback(migrations) if m.id not in keep],
         progress,
         lock_timeout,
-        catalogue,
     )
 
 
@@ -182,13 +183,12 @@ def _migrate(
     choose: Callable[[Any], Any],
     progress: Progress,
     lock_timeout: float,
-    catalogue: Catalogue | None,
 ) -> list[str]:
     """Under the migration lock, run ``direction`` (apply or rollback) on each migration ``choose`` picks."""
     doing, done_word, verb = _WORDS[direction]
     done: list[str] = []
     logging.getLogger("yoyo").setLevel(logging.WARNING)
-    with _MigrationLock(database_url, catalogue or get_catalogue(), progress, lock_timeout):
+    with _MigrationLock(database_url, progress, lock_timeout):
         backend = _backend(database_url)
         step = backend.apply_one if direction == "apply" else backend.rollback_one
         try:

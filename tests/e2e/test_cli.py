@@ -193,10 +193,40 @@ def test_check_lists_pending_migrations(scratch_databases: ScratchDatabases) -> 
     assert "FAIL  migrations:" in result.stdout and "FAIL  sql:" in result.stdout
 
 
-def test_check_names_a_sql_file_that_refers_to_a_missing_column(database_url: str, tmp_path: Path) -> None:
-    """The deploy gate: a copy of the build whose SQL names a column that does not exist fails the check."""
+async def test_status_and_check_only_read(scratch_databases: ScratchDatabases) -> None:
+    url = scratch_databases.create()
+    assert run("migrate", "status", database_url=url).returncode == 0
+    assert run("check", database_url=url).returncode == 1  # pending migrations
+    conn = await asyncpg.connect(url)
+    try:
+        assert await probes().probe.bookkeeping_tables.many(conn) == []
+    finally:
+        await conn.close()
+
+
+def copy_build(tmp_path: Path) -> Path:
     for part in ("service", "sql", "migrations"):
         shutil.copytree(REPO_ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path
+
+
+def test_a_broken_sql_file_does_not_block_migrations(scratch_databases: ScratchDatabases, tmp_path: Path) -> None:
+    """An emergency rollback must not depend on every unrelated SQL file being well-formed."""
+    build = copy_build(tmp_path)
+    broken = build / "sql" / "users" / "create_user.sql"
+    broken.write_text(broken.read_text().replace("-- returns: UserRow", "-- returns: NoSuchRow"))
+    url = scratch_databases.create()
+    for args in (["migrate", "up"], ["migrate", "down", "--to", "0"], ["migrate", "status"]):
+        result = run(*args, database_url=url, cwd=build, PYTHONPATH=str(build))
+        assert result.returncode == 0, result.stderr
+    check = run("check", database_url=url, cwd=build, PYTHONPATH=str(build))
+    assert check.returncode == 1
+    assert "sql/users/create_user.sql: returns NoSuchRow, which is not a Row type" in check.stdout
+
+
+def test_check_names_a_sql_file_that_refers_to_a_missing_column(database_url: str, tmp_path: Path) -> None:
+    """The deploy gate: a copy of the build whose SQL names a column that does not exist fails the check."""
+    copy_build(tmp_path)
     broken = tmp_path / "sql" / "alerts" / "create_alert.sql"
     broken.write_text(broken.read_text().replace("a.room_number,", "a.room_no,"))
     result = run("check", database_url=database_url, cwd=tmp_path, PYTHONPATH=str(tmp_path))
