@@ -59,7 +59,7 @@ COMMENT ON COLUMN alerts.expires_at IS 'When a still-open alert is resolved by t
 -- in the list's order (critical first, newest first). Closed alerts are not in this index.
 CREATE INDEX alerts_open_idx ON alerts (hospital_id, priority_rank, created_at DESC, id DESC)
     WHERE status IN ('active', 'acknowledged');
-CREATE INDEX alerts_open_department_idx ON alerts (hospital_id, department_id, priority_rank, created_at DESC)
+CREATE INDEX alerts_open_department_idx ON alerts (hospital_id, department_id, priority_rank, created_at DESC, id DESC)
     WHERE status IN ('active', 'acknowledged');
 -- Escalation loop (all hospitals): active alerts whose deadline has passed.
 CREATE INDEX alerts_escalation_due_idx ON alerts (next_escalation_at) WHERE status = 'active' AND next_escalation_at IS NOT NULL;

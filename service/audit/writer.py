@@ -25,17 +25,21 @@ REDACTED = "[redacted]"
 
 
 def scrub(metadata: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``metadata`` with the value of every secret-looking key replaced, at any depth."""
-    clean: dict[str, Any] = {}
-    for key, value in metadata.items():
-        lowered = key.lower()
-        if lowered in _SECRET_KEYS or any(word in lowered for word in _SECRET_WORDS):
-            clean[key] = REDACTED
-        elif isinstance(value, Mapping):
-            clean[key] = scrub(value)
-        else:
-            clean[key] = value
-    return clean
+    """A copy of ``metadata`` with the value of every secret-looking key replaced, at any depth, lists included."""
+    return {key: REDACTED if _is_secret(key) else _scrub_value(value) for key, value in metadata.items()}
+
+
+def _is_secret(key: str) -> bool:
+    lowered = key.lower()
+    return lowered in _SECRET_KEYS or any(word in lowered for word in _SECRET_WORDS)
+
+
+def _scrub_value(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return scrub(value)
+    if isinstance(value, list | tuple):
+        return [_scrub_value(item) for item in value]
+    return value
 
 
 async def record(

@@ -47,6 +47,12 @@ def test_argon2id_hashes_verify_and_use_owasp_parameters() -> None:
     assert needs_rehash("$argon2id$v=19$m=8192,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA")
 
 
+def test_audit_metadata_scrubbing_reaches_into_lists() -> None:
+    assert scrub({"users": [{"email": "a@b.c", "temporaryPassword": "x"}, "plain"]}) == {
+        "users": [{"email": "a@b.c", "temporaryPassword": REDACTED}, "plain"]
+    }
+
+
 def test_audit_metadata_never_keeps_a_secret() -> None:
     assert scrub(
         {
