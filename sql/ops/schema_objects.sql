@@ -1,7 +1,8 @@
 -- name: schema_objects :many
--- Every object of the public schema (tables, columns, constraints, indexes, functions, triggers,
--- sequences, comments) with its full definition, except yoyo's own bookkeeping tables. Two equal lists mean
--- two equal schemas: the migration round-trip test compares them.
+-- Every object of the public schema (tables, columns, constraints, indexes, functions, triggers, views,
+-- row-level security policies, sequences, types, comments) and the database's extensions, with their full
+-- definitions, except yoyo's own bookkeeping tables. Two equal lists mean two equal schemas: the migration
+-- round-trip test compares them.
 -- returns: SchemaObjectRow
 -- index: -
 WITH tables AS (
@@ -40,6 +41,22 @@ UNION ALL
 SELECT 'sequence', s.relname, format_type(q.seqtypid, NULL)
   FROM pg_class s JOIN pg_sequence q ON q.seqrelid = s.oid
  WHERE s.relnamespace = 'public'::regnamespace
+UNION ALL
+SELECT 'view', v.relname, concat_ws(' | ', v.relkind::text, pg_get_viewdef(v.oid), obj_description(v.oid, 'pg_class'))
+  FROM pg_class v
+ WHERE v.relnamespace = 'public'::regnamespace AND v.relkind IN ('v', 'm')
+UNION ALL
+SELECT 'policy', t.relname || '.' || p.polname,
+       concat_ws(' | ', p.polcmd::text, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid))
+  FROM tables t JOIN pg_policy p ON p.polrelid = t.oid
+UNION ALL
+SELECT 'row security', t.relname, concat_ws(' | ', c.relrowsecurity::text, c.relforcerowsecurity::text)
+  FROM tables t JOIN pg_class c ON c.oid = t.oid
+ WHERE c.relrowsecurity OR c.relforcerowsecurity
+UNION ALL
+SELECT 'extension', e.extname, e.extversion
+  FROM pg_extension e
+ WHERE e.extname <> 'plpgsql'
 UNION ALL
 SELECT 'type', y.typname, y.typtype::text
   FROM pg_type y
