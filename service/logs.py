@@ -11,10 +11,12 @@ import contextvars
 import logging
 import re
 import sys
+import time
 import uuid
 from typing import Any
 
 import msgspec
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{1,128}$")
@@ -66,8 +68,6 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(level: str = "INFO") -> None:
     """Send the service's logs to stderr as JSON lines (UTC times)."""
-    import time
-
     JsonFormatter.converter = time.gmtime
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
@@ -101,8 +101,6 @@ class RequestIdMiddleware:
 
 
 def _refuse_announced_oversize(scope: Any) -> None:
-    from litestar.exceptions.http_exceptions import RequestEntityTooLarge
-
     limit = scope["route_handler"].resolve_request_max_body_size()
     for name, value in scope.get("headers", ()):
         if name == b"content-length":

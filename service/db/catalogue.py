@@ -375,19 +375,10 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
         if len(relative.parts) != 2:
             problems.append(Problem(_display(path), "SQL files live exactly one level down: sql/<domain>/<name>.sql"))
             continue
-        domain = relative.parts[0]
-        _import_domain_schemas(domain)
-        query, file_problems = parse_file(path, domain)
+        query, file_problems = _read_file(path, relative.parts[0])
         problems.extend(file_problems)
-        if query is None:
-            continue
-        if query.returns:
-            row = Row.registry.get(query.returns)
-            if row is None:
-                problems.append(Problem(_display(path), f"returns {query.returns}, which is not a Row type"))
-            else:
-                query.bind(row)
-        queries[query.qualified_name] = query
+        if query is not None:
+            queries[query.qualified_name] = query
     if problems:
         raise CatalogueError(problems)
     return Catalogue(root, queries)
@@ -398,17 +389,23 @@ def load_query(qualified_name: str, root: Path | None = None) -> Query[Any]:
     stop the one command that needs only this statement (migrating, or rolling back in an emergency)."""
     root = root or resource_dir("sql")
     domain, _, name = qualified_name.partition("/")
-    _import_domain_schemas(domain)
-    query, problems = parse_file(root / domain / f"{name}.sql", domain)
-    if query is not None and query.returns:
-        row = Row.registry.get(query.returns)
-        if row is None:
-            problems.append(Problem(_display(query.path), f"returns {query.returns}, which is not a Row type"))
-        else:
-            query.bind(row)
+    query, problems = _read_file(root / domain / f"{name}.sql", domain)
     if query is None or problems:
         raise CatalogueError(problems)
     return query
+
+
+def _read_file(path: Path, domain: str) -> tuple[Query[Any] | None, list[Problem]]:
+    """parse_file, then bind the Row type the header names (imported from the domain's schemas module)."""
+    _import_domain_schemas(domain)
+    query, problems = parse_file(path, domain)
+    if query is not None and query.returns:
+        row = Row.registry.get(query.returns)
+        if row is None:
+            problems.append(Problem(_display(path), f"returns {query.returns}, which is not a Row type"))
+        else:
+            query.bind(row)
+    return query, problems
 
 
 def _import_domain_schemas(domain: str) -> None:

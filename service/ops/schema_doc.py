@@ -93,14 +93,14 @@ def _names(text: str) -> list[str]:
     return [n.strip().strip('"') for n in text.split(",")]
 
 
-def index_names(objects: list[SchemaObjectRow], partitions_excluded: bool = True) -> dict[str, str]:
+def index_names(objects: list[SchemaObjectRow]) -> dict[str, str]:
     """Index name -> table, for the tables of tables_of (indexes of individual partitions left out)."""
     tables = tables_of(objects)
     result = {}
     for obj in objects:
         if obj.kind == "index":
             match = _INDEX_TABLE.search(obj.definition)
-            if match and (match.group("table") in tables or not partitions_excluded):
+            if match and match.group("table") in tables:
                 result[obj.name] = match.group("table")
     return result
 
