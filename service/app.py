@@ -7,19 +7,25 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar, Response, Router
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from service import __version__
+from service.auth.controller import AuthController
+from service.auth.guards import authenticate, provide_actor, provide_database, provide_principal
+from service.auth.secrets import SecretBox
 from service.config import Settings, load_settings
 from service.db import get_catalogue
 from service.db.embedded import embedded_database_url
 from service.db.migrations import migration_ids
 from service.db.pool import Database
 from service.errors import handle_exception, problem_response
+from service.hospital.controller import HospitalController
 from service.logs import RequestIdMiddleware, add_request_id_header, configure_logging
 from service.ops.controller import HealthController
+from service.users.controller import UsersController
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -52,9 +58,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await db.close()
 
     return Litestar(
-        route_handlers=[HealthController],
+        route_handlers=[HealthController, api_router()],
         lifespan=[database_lifespan],
-        state=State({"settings": settings, "db": db, "migration_ids": migration_ids()}),
+        state=State(
+            {
+                "settings": settings,
+                "db": db,
+                "migration_ids": migration_ids(),
+                "secret_box": SecretBox(settings.secret_key),
+            }
+        ),
         exception_handlers={Exception: handle_exception},
         before_send=[add_request_id_header],
         middleware=[RequestIdMiddleware],
@@ -80,6 +93,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Logging is configured once by configure_logging (JSON lines); Litestar adds no handlers of its own.
         logging_config=None,
         debug=False,
+    )
+
+
+def api_router() -> Router:
+    """/api/v1: every route authenticated by bearer token (the login routes opt out), with the caller as
+    dependencies: ``principal`` (who), ``actor`` (who and from where, for audit rows) and ``db``."""
+    return Router(
+        "/api/v1",
+        route_handlers=[AuthController, UsersController, HospitalController],
+        guards=[authenticate],
+        security=[{"bearer": []}],
+        dependencies={
+            "principal": Provide(provide_principal, sync_to_thread=False),
+            "actor": Provide(provide_actor, sync_to_thread=False),
+            "db": Provide(provide_database, sync_to_thread=False),
+        },
     )
 
 

@@ -23,6 +23,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 
 from service.logs import request_id_of
+from service.validation import FIELD_MARK
 
 logger = logging.getLogger("service.errors")
 
@@ -261,14 +262,33 @@ def validation_errors(extra: Any) -> list[FieldError]:
         key = str(item.get("key", ""))
         if key == "data":  # the body itself
             key = ""
-        for pattern, text in ((_MISSING, "is required"), (_UNKNOWN, "is not a known field")):
-            match = pattern.match(message)
-            if match:
-                key = f"{key}.{match.group(1)}" if key else match.group(1)
-                message = text
-                break
-        else:
-            if message == "'data'":  # no body where one is required
-                message = "a JSON body is required"
-        errors.append(FieldError(field=key, message=message.replace("`", "")))
+        errors.append(_field_error(key, message))
     return errors
+
+
+def _field_error(key: str, message: str) -> FieldError:
+    """One msgspec message about the object at ``key`` -> a FieldError naming the field itself."""
+    if message.startswith(FIELD_MARK):  # raised by an Input's __post_init__: "\0field\0message"
+        _, field, message = message.split(FIELD_MARK, 2)
+        return FieldError(field=f"{key}.{field}" if key else field, message=message)
+    for pattern, text in ((_MISSING, "is required"), (_UNKNOWN, "is not a known field")):
+        match = pattern.match(message)
+        if match:
+            return FieldError(field=f"{key}.{match.group(1)}" if key else match.group(1), message=text)
+    if message == "'data'":  # no body where one is required
+        message = "a JSON body is required"
+    return FieldError(field=key, message=message.replace("`", ""))
+
+
+_AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+
+
+def msgspec_field_error(exc: msgspec.ValidationError, prefix: str = "") -> FieldError:
+    """A FieldError for a msgspec ValidationError raised while converting the object at ``prefix``
+    (``users[3]``): the path msgspec names is appended to it."""
+    match = _AT.match(str(exc))
+    assert match is not None  # the pattern matches any text
+    path = (match.group("path") or "").lstrip(".")
+    key = f"{prefix}.{path}" if prefix and path else prefix or path
+    key = key.replace(".[", "[")
+    return _field_error(key, match.group("message"))

@@ -91,7 +91,10 @@ def database_url(scratch_databases: ScratchDatabases) -> str:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return load_settings({}, database_url=database_url, db_pool_min_size=1, db_pool_max_size=8)
+    # Every test logs in from 127.0.0.1: the per-address login limit is tested on its own, with its own app.
+    return load_settings(
+        {}, database_url=database_url, db_pool_min_size=1, db_pool_max_size=8, login_rate_per_minute=100_000
+    )
 
 
 @pytest.fixture(scope="session")

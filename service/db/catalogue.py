@@ -107,7 +107,7 @@ _TYPE_ALIASES = {
 def _canonical_type(name: str) -> str:
     name = name.strip().lower()
     if name.endswith("[]"):
-        return "_" + _canonical_type(name[:-2])
+        return _canonical_type(name[:-2]) + "[]"  # asyncpg names array types so
     return _TYPE_ALIASES.get(name, name)
 
 

@@ -150,7 +150,11 @@ class Database:
             yield conn
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
-        """Borrow a connection inside one transaction: committed when the block ends, rolled back on error."""
-        async with self.connection() as conn, conn.transaction():
+    async def transaction(self, *, readonly: bool = False) -> AsyncIterator[asyncpg.Connection]:
+        """Borrow a connection inside one transaction: committed when the block ends, rolled back on error.
+
+        ``readonly``: a read-only snapshot (repeatable read), for several reads that must agree (a page and its total).
+        """
+        isolation = "repeatable_read" if readonly else None
+        async with self.connection() as conn, conn.transaction(isolation=isolation, readonly=readonly):
             yield conn

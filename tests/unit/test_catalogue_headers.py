@@ -82,7 +82,7 @@ def test_array_and_alias_types_are_canonical(tmp_path: Path) -> None:
     text = GOOD.replace("$2 thing_id uuid", "$2 codes text[], $3 n integer, $4 on boolean")
     query, _ = parse_file(write(tmp_path, "find_thing", text), "users")
     assert query is not None
-    assert [p.type for p in query.params] == ["uuid", "_text", "int4", "bool"]
+    assert [p.type for p in query.params] == ["uuid", "text[]", "int4", "bool"]
 
 
 def test_a_declared_scope_exempts_a_statement_from_the_hospital_rule(tmp_path: Path) -> None:
