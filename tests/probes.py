@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -52,3 +53,39 @@ class TableNameRow(Row):
 @cache
 def probes() -> Catalogue:
     return load_catalogue(Path(__file__).resolve().parent / "sql")
+
+
+class AuditRow(Row):
+    action: str
+    outcome: str
+    user_id: uuid.UUID | None
+    resource: str | None
+    resource_id: str | None
+    session_id: uuid.UUID | None
+    ip_address: str | None
+    user_agent: str | None
+    metadata: dict[str, Any]
+    timestamp: datetime
+    retention_until: datetime
+
+
+class SessionFactsRow(Row):
+    id: uuid.UUID
+    token_hash: bytes
+    last_seen_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    revoked_reason: str | None
+
+
+class UserSecretsRow(Row):
+    password_hash: str
+    two_factor_secret: bytes | None
+    two_factor_backup_codes: list[str]
+    two_factor_last_used_step: int | None
+    failed_login_attempts: int
+    lockout_count: int
+    is_locked: bool
+    lockout_until: datetime | None
+    must_change_password: bool
+    password_expires_at: datetime | None

@@ -566,8 +566,8 @@ def _strip(info: Any) -> Any:
 
 def _compatible(pg_type: str, annotation: Any) -> bool:
     info = _strip(mi.type_info(annotation))
-    if pg_type.startswith("_"):
-        return isinstance(info, mi.ListType) and _compatible(pg_type[1:], _annotation_of(info.item_type))
+    if pg_type.endswith("[]"):  # asyncpg names array types so (text[])
+        return isinstance(info, mi.ListType) and _compatible(pg_type[:-2], _annotation_of(info.item_type))
     allowed = _SCALARS.get(pg_type)
     return allowed is not None and isinstance(info, allowed)
 
