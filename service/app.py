@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from litestar import Litestar, Response, Router
 from litestar.datastructures import State
@@ -25,6 +26,7 @@ from service.errors import handle_exception, problem_response
 from service.hospital.controller import HospitalController
 from service.logs import RequestIdMiddleware, add_request_id_header, configure_logging
 from service.ops.controller import HealthController
+from service.ops.maintenance import run_maintenance
 from service.users.controller import UsersController
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -52,9 +54,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def database_lifespan(_: Litestar) -> AsyncIterator[None]:
         await db.open()
+        maintenance = asyncio.create_task(run_maintenance(db), name="maintenance")
         try:
             yield
         finally:
+            maintenance.cancel()
+            with suppress(asyncio.CancelledError):
+                await maintenance
             await db.close()
 
     return Litestar(

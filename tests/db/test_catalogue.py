@@ -20,6 +20,8 @@ ALL_HOSPITAL_STATEMENTS = {
     "auth/claim_challenge",  # nor does a 2FA challenge token
     "auth/find_login_user",  # login names no hospital: emails are unique across them
     "users/taken_emails",  # so creating a user must see every hospital's emails
+    "ops/prune_sessions",  # the maintenance loop serves every hospital
+    "ops/prune_login_challenges",
 }
 
 
