@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import asyncpg
 
+from service.audit.actions import AuditAction
 from service.audit.schemas import Actor
 from service.db import sql
 
@@ -45,7 +46,7 @@ def _scrub_value(value: Any) -> Any:
 async def record(
     conn: asyncpg.Connection,
     actor: Actor,
-    action: str,
+    action: AuditAction,
     *,
     outcome: Outcome = "success",
     resource: str | None = None,
@@ -53,7 +54,7 @@ async def record(
     metadata: Mapping[str, Any] | None = None,
     hospital_id: uuid.UUID | None = None,
 ) -> None:
-    """Append one audit row for ``actor`` doing ``action`` (a dotted name such as ``user.create``).
+    """Append one audit row for ``actor`` doing ``action`` (one of audit.actions.AuditAction).
 
     ``hospital_id`` defaults to the actor's; pass it when the command line acts on a hospital.
     """

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import msgspec
 
+from service.audit.actions import AuditAction
 from service.audit.schemas import Actor
 from service.audit.writer import record
 from service.auth.passwords import new_temporary_password
@@ -204,7 +205,7 @@ async def set_active(
             metadata["sessionsRevoked"] = await sql.auth.revoke_user_sessions.rows(
                 conn, hospital_id, user_id, "deactivation", None
             )
-        action = "user.activate" if active else "user.deactivate"
+        action: AuditAction = "user.activate" if active else "user.deactivate"
         await record(conn, actor, action, resource="user", resource_id=user_id, metadata=metadata)
         return await _user(conn, hospital_id, user_id)
 
