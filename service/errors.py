@@ -262,8 +262,17 @@ def validation_errors(extra: Any) -> list[FieldError]:
         key = str(item.get("key", ""))
         if key == "data":  # the body itself
             key = ""
+        elif item.get("source") not in (None, "body"):
+            # Litestar names a query, path or header parameter by its Python name; the client knows it by the
+            # contract's camelCase name (``is_active`` -> ``isActive``).
+            key = _camel(key)
         errors.append(_field_error(key, message))
     return errors
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def _field_error(key: str, message: str) -> FieldError:
