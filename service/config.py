@@ -28,8 +28,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     database_url: str | None = None
     """PostgreSQL URL. Unset: an embedded PostgreSQL (pgserver) with its data under ``data_dir``."""
     env: Environment = "development"
-    secret_key: str | None = None
-    """Encrypts TOTP secrets at rest; required in production."""
+    secret_key: Annotated[str, msgspec.Meta(min_length=32)] | None = None
+    """Encrypts TOTP secrets at rest and keys backup-code hashes; required in production. At least 32 characters:
+    HKDF derives the keys from it but cannot add entropy it lacks (``openssl rand -base64 48`` makes one)."""
     login_rate_per_minute: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 30
     metrics_token: str | None = None
     data_dir: str = ".data"

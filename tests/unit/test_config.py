@@ -51,6 +51,10 @@ def test_values_are_read_and_converted() -> None:
             "HOSPITAL_ALERTS_SECRET_KEY is required when HOSPITAL_ALERTS_ENV is production "
             "(it encrypts TOTP secrets at rest)",
         ),
+        (
+            {"HOSPITAL_ALERTS_SECRET_KEY": "s" * 31},
+            "HOSPITAL_ALERTS_SECRET_KEY: Expected `str` of length >= 32",
+        ),
     ],
 )
 def test_an_invalid_value_names_its_variable(environ: dict[str, str], message: str) -> None:
