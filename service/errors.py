@@ -262,9 +262,10 @@ def validation_errors(extra: Any) -> list[FieldError]:
         key = str(item.get("key", ""))
         if key == "data":  # the body itself
             key = ""
-        elif item.get("source") not in (None, "body"):
-            # Litestar names a query, path or header parameter by its Python name; the client knows it by the
-            # contract's camelCase name (``is_active`` -> ``isActive``).
+        elif item.get("source") == "query":
+            # Litestar names a query parameter by its Python name; the client knows it by the contract's
+            # camelCase name (``is_active`` -> ``isActive``). Path parameters keep the name the OpenAPI
+            # document gives them (``user_id``).
             key = _camel(key)
         errors.append(_field_error(key, message))
     return errors
@@ -284,6 +285,8 @@ def _field_error(key: str, message: str) -> FieldError:
         match = pattern.match(message)
         if match:
             return FieldError(field=f"{key}.{match.group(1)}" if key else match.group(1), message=text)
+    if message == "Invalid UUID":
+        message = "is not a UUID"
     if message == "'data'":  # no body where one is required
         message = "a JSON body is required"
     return FieldError(field=key, message=message.replace("`", ""))

@@ -72,7 +72,7 @@ class HospitalController(Controller):
         return await management.create_department(db, actor, principal.hospital_id, data)
 
     @patch(
-        "/departments/{department_id:uuid}",
+        "/departments/{department_id:str}",  # not :uuid, so that 401 and 403 come first (see users.controller)
         guards=_MANAGE,
         operation_id="updateDepartment",
         summary="Change a department",
