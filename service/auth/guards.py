@@ -28,7 +28,7 @@ from service.db.pool import Database
 from service.errors import Forbidden, Unauthorized
 
 # Tokens we issue are 43 characters of base64url; anything else is refused without a database round trip.
-_BEARER = re.compile(r"^Bearer ([A-Za-z0-9_-]{20,128})$")
+_BEARER = re.compile(r"^(?i:bearer) +([A-Za-z0-9_-]{20,128})$")  # the scheme is case-insensitive (RFC 9110)
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="hospital-alerts"'}
 PASSWORD_CHANGE_REQUIRED = "password change required"
 ROLE_FORBIDDEN = "your role may not do this"

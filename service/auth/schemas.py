@@ -10,7 +10,7 @@ import msgspec
 
 from service.db.catalogue import Row
 from service.users.schemas import Role, UserRow
-from service.validation import Input
+from service.validation import Input, email_address
 
 # --- rows --------------------------------------------------------------------------------------------------
 
@@ -81,7 +81,16 @@ class Credentials(Row):
 # Passwords are never trimmed or altered; their length is checked by passwords.password_problem, which names
 # the field. The wide raw bound only stops absurd bodies before any work is done.
 Password = Annotated[str, msgspec.Meta(max_length=1024, description="12..128 characters; never trimmed")]
-Email = Annotated[str, msgspec.Meta(max_length=320, description="Compared case-insensitively")]
+# A new password has no raw bound: password_problem answers every length outside 12..128 with the same message
+# (the 1 MiB body limit bounds it, and it is checked before any hashing).
+NewPassword = Annotated[
+    str,
+    msgspec.Meta(
+        description="12..128 characters; never trimmed", extra_json_schema={"minLength": 12, "maxLength": 128}
+    ),
+]
+# Login compares emails as they are stored: trimmed and lower-case (a malformed one is 400 before any check).
+Email = Annotated[str, email_address("Trimmed and compared case-insensitively")]
 Code = Annotated[
     str,
     msgspec.Meta(
@@ -105,7 +114,7 @@ class TwoFactorLoginRequest(Input):
 
 class PasswordChangeRequest(Input):
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class TwoFactorConfirmRequest(Input):

@@ -9,7 +9,7 @@ import msgspec
 from litestar import Controller, Request, get, patch, post, put
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
-from service.auth.guards import CurrentActor, CurrentPrincipal, Db, permit
+from service.auth.guards import CurrentActor, CurrentPrincipal, Db, permit, provide_database, provide_principal
 from service.auth.permissions import Permission
 from service.errors import BadRequest, FieldError, msgspec_field_error, problem_responses
 from service.users import management
@@ -29,16 +29,19 @@ from service.users.schemas import (
 # would answer a malformed id 404 before the guards run, and the contract checks 401 and 403 first, whatever the
 # id. A malformed id is then 400 naming `user_id`.
 UserId = Annotated[uuid.UUID, PathParameter(description="A user of the caller's hospital")]
+MAX_SEARCH = 100
 _READ = [permit(Permission.READ_USERS)]
 _MANAGE = [permit(Permission.MANAGE_USERS)]
 
 
 async def check_every_row(request: Request[Any, Any, Any]) -> None:
-    """before_request of POST /users/bulk: report every invalid row at once, not only the first.
+    """before_request of POST /users/bulk: report every bad row at once, not only the first.
 
     Litestar's decoding stops at the first error; this runs after the guards and before the decoding, converts
-    each row on its own and answers 400 listing every invalid row and every email repeated in the batch. A
-    body that is not even an object with a ``users`` list is left to the normal decoding and its message.
+    each row on its own and, when any row is invalid, answers 400 listing it together with every problem of the
+    valid rows (emails repeated in the batch or already taken, unusable departments). A body that is not even
+    an object with 1..500 ``users`` is left to the normal decoding and its message; a batch whose rows all
+    decode is checked by the handler itself.
     """
     try:
         body = msgspec.json.decode(await request.body())
@@ -48,23 +51,21 @@ async def check_every_row(request: Request[Any, Any, Any]) -> None:
     if not isinstance(rows, list) or not 1 <= len(rows) <= 500:
         return
     errors: list[FieldError] = []
-    first_row_of: dict[str, int] = {}
+    decoded: list[tuple[int, CreateUser]] = []
     for index, row in enumerate(rows):
         try:
-            user = msgspec.convert(row, CreateUser, strict=False)
+            decoded.append((index, msgspec.convert(row, CreateUser, strict=False)))
         except msgspec.ValidationError as exc:
             errors.append(msgspec_field_error(exc, f"users[{index}]"))
-            continue
-        if user.email in first_row_of:
-            errors.append(
-                FieldError(
-                    f"users[{index}].email", f"appears twice in this batch (first at users[{first_row_of[user.email]}])"
-                )
-            )
-        else:
-            first_row_of[user.email] = index
-    if errors:
-        raise BadRequest("the users are not valid; nothing was created", errors=errors)
+    if not errors:
+        return
+    invalid, conflicts = await management.batch_problems(
+        provide_database(request), provide_principal(request).hospital_id, decoded, bulk=True
+    )
+    raise BadRequest(
+        "the users are not valid; nothing was created",
+        errors=sorted(errors + invalid + conflicts, key=lambda e: management.row_order(e.field)),
+    )
 
 
 class UsersController(Controller):
@@ -85,7 +86,12 @@ class UsersController(Controller):
         page: Annotated[int, QueryParameter(ge=1, le=1_000_000, description="1-based page number")] = 1,
         limit: Annotated[int, QueryParameter(ge=1, le=100, description="Users per page")] = 20,
         search: Annotated[
-            str | None, QueryParameter(max_length=100, description="Case-insensitive substring of name or email")
+            str | None,
+            QueryParameter(
+                max_length=1000,  # a raw bound; the 100-character limit applies once trimmed, below
+                schema_extra={"maxLength": MAX_SEARCH},
+                description="Case-insensitive substring of name or email (trimmed, then at most 100 characters)",
+            ),
         ] = None,
         role: Annotated[Role | None, QueryParameter(description="Only users of this role")] = None,
         department_id: Annotated[uuid.UUID | None, QueryParameter(name="departmentId")] = None,
@@ -93,12 +99,17 @@ class UsersController(Controller):
     ) -> UserPage:
         """One page of the hospital's users, ordered by name, then id. A page past the end has no users and the
         true total."""
+        search = search.strip() if search else None
+        if search and len(search) > MAX_SEARCH:
+            raise BadRequest(
+                "the request is not valid", errors=[FieldError("search", f"must be at most {MAX_SEARCH} characters")]
+            )
         return await management.list_users(
             db,
             principal.hospital_id,
             page=page,
             limit=limit,
-            search=search.strip() if search else None,
+            search=search,
             role=role,
             department_id=department_id,
             is_active=is_active,

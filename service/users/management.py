@@ -59,33 +59,9 @@ async def create_users(
     """Create every user or none. Problems are reported together, each naming its field (``users[3].email``
     in bulk): 400 for invalid rows and emails repeated in the batch, 409 when the only problem is emails
     that are already taken."""
-    field: Callable[[int, str], str] = (lambda i, name: f"users[{i}].{name}") if bulk else (lambda _, name: name)
-    invalid: list[FieldError] = []
-    first_row_of: dict[str, int] = {}
-    for index, item in enumerate(items):
-        if item.email in first_row_of:
-            invalid.append(
-                FieldError(
-                    field(index, "email"), f"appears twice in this batch (first at users[{first_row_of[item.email]}])"
-                )
-            )
-        else:
-            first_row_of[item.email] = index
-    async with db.connection() as conn:
-        active = {d.id for d in await sql.hospital.list_departments.many(conn, hospital_id) if d.is_active}
-        taken = {row.email for row in await sql.users.taken_emails.many(conn, list(first_row_of))}
-    invalid.extend(
-        FieldError(field(index, "departmentId"), INACTIVE_DEPARTMENT)
-        for index, item in enumerate(items)
-        if item.department_id is not None and item.department_id not in active
-    )
-    conflicts = [
-        FieldError(field(index, "email"), "is already taken")
-        for index, item in enumerate(items)
-        if item.email in taken and first_row_of[item.email] == index
-    ]
+    invalid, conflicts = await batch_problems(db, hospital_id, list(enumerate(items)), bulk=bulk)
     if invalid:
-        errors = sorted(invalid + conflicts, key=lambda e: _row_order(e.field))
+        errors = sorted(invalid + conflicts, key=lambda e: row_order(e.field))
         raise BadRequest(
             "the users are not valid; nothing was created" if bulk else "the user is not valid", errors=errors
         )
@@ -95,6 +71,7 @@ async def create_users(
             errors=conflicts,
         )
 
+    field = _field_namer(bulk)
     expires_at = datetime.now(UTC) + TEMPORARY_PASSWORD_LIFETIME
     created: list[CreatedUser] = []
     async with db.transaction() as conn:
@@ -126,7 +103,45 @@ async def create_users(
     return created
 
 
-def _row_order(field: str) -> tuple[int, str]:
+async def batch_problems(
+    db: Database, hospital_id: uuid.UUID, rows: Sequence[tuple[int, CreateUser]], *, bulk: bool
+) -> tuple[list[FieldError], list[FieldError]]:
+    """What stops these users (each with its index in the request) from being created: the invalid (emails
+    repeated in the batch, departments that are unknown, inactive or another hospital's) and the conflicts
+    (emails already taken, in any hospital)."""
+    field = _field_namer(bulk)
+    invalid: list[FieldError] = []
+    first_row_of: dict[str, int] = {}
+    for index, item in rows:
+        if item.email in first_row_of:
+            invalid.append(
+                FieldError(
+                    field(index, "email"), f"appears twice in this batch (first at users[{first_row_of[item.email]}])"
+                )
+            )
+        else:
+            first_row_of[item.email] = index
+    async with db.connection() as conn:
+        active = {d.id for d in await sql.hospital.list_departments.many(conn, hospital_id) if d.is_active}
+        taken = {row.email for row in await sql.users.taken_emails.many(conn, list(first_row_of))}
+    invalid.extend(
+        FieldError(field(index, "departmentId"), INACTIVE_DEPARTMENT)
+        for index, item in rows
+        if item.department_id is not None and item.department_id not in active
+    )
+    conflicts = [
+        FieldError(field(index, "email"), "is already taken")
+        for index, item in rows
+        if item.email in taken and first_row_of[item.email] == index
+    ]
+    return invalid, conflicts
+
+
+def _field_namer(bulk: bool) -> Callable[[int, str], str]:
+    return (lambda i, name: f"users[{i}].{name}") if bulk else (lambda _, name: name)
+
+
+def row_order(field: str) -> tuple[int, str]:
     if field.startswith("users["):
         return int(field[6 : field.index("]")]), field
     return 0, field
