@@ -33,44 +33,29 @@ from service.config import load_settings
 from service.db.pool import Database
 from service.users.schemas import Role
 from tests.api.conftest import PASSWORD, MakeStaff, Staff, login
+from tests.api.contract import (
+    LOGIN_FAILED,
+    NO_TOKEN,
+    PASSWORD_CHANGE_REQUIRED,
+    RFC3339,
+    USER_KEYS,
+    assert_problem,
+)
 from tests.conftest import serving
 from tests.probes import AuditRow, SessionFactsRow, UserSecretsRow, probes
 
 API = "/api/v1"
 AUTH = f"{API}/auth"
-PROBLEM = "application/problem+json"
 
 # The service's messages, written out: a changed message is a changed contract.
-LOGIN_FAILED = "the login failed: wrong email or password, or the account may not sign in now"
 CHALLENGE_FAILED = "the code is wrong, or the challenge is unknown, used or expired"
-NO_TOKEN = "authentication required: send Authorization: Bearer <token>"
 BAD_TOKEN = "the token is invalid, expired or revoked"
 CHALLENGE_HEADER = 'Bearer realm="hospital-alerts"'
-PASSWORD_CHANGE_REQUIRED = "password change required"
 INVALID = "the request is not valid"
 TWO_FACTOR_ON = "two-factor authentication is already on"
 TWO_FACTOR_OFF = "two-factor authentication is not on"
 
-USER_KEYS = {
-    "id",
-    "hospitalId",
-    "email",
-    "name",
-    "role",
-    "department",
-    "licenseNumber",
-    "specialization",
-    "shiftSchedule",
-    "isActive",
-    "isLocked",
-    "lockoutUntil",
-    "twoFactorEnabled",
-    "lastLoginAt",
-    "createdAt",
-    "updatedAt",
-}
 SESSION_KEYS = {"token", "expiresAt", "user", "passwordChangeRequired"}
-RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)$")
 STEP_SECONDS = 30
 NEW_PASSWORD = "a brand new passphrase 42"
 
@@ -79,22 +64,6 @@ LOCKOUT_MINUTES = 10
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
-
-
-def problem(status: int, detail: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    titles = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 409: "Conflict", 429: "Too Many Requests"}
-    body: dict[str, Any] = {"type": "about:blank", "title": titles[status], "status": status, "detail": detail}
-    if errors is not None:
-        body["errors"] = errors
-    return body
-
-
-def assert_problem(
-    response: httpx.Response, status: int, detail: str, errors: list[dict[str, str]] | None = None
-) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    assert response.json() == problem(status, detail, errors)
 
 
 def assert_login_failed(response: httpx.Response) -> None:

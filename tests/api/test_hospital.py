@@ -21,6 +21,7 @@ from service.db import sql
 from service.db.pool import Database
 from service.hospital.tenants import create_department
 from tests.api.conftest import MakeStaff, Staff, login
+from tests.api.contract import LOGIN_FAILED, NOT_VALID, ROLES, TOKEN_REFUSED, problem
 from tests.probes import AuditRow, probes
 
 HOSPITAL = "/api/v1/hospital"
@@ -48,14 +49,10 @@ SETTING_RANGES: list[tuple[str, int, int]] = [
     ("auditRetentionDays", 2192, 36500),
 ]
 
-NOT_VALID = "the request is not valid"
 NO_SUCH_DEPARTMENT = "no such department"
 CODE_TAKEN = "a department with this code already exists in this hospital"
 CODE_TAKEN_ERRORS = [{"field": "code", "message": "is already used by another department"}]
 CODE_RULE = "Expected str matching regex '^[A-Z0-9_-]{1,10}$'"
-TOKEN_REFUSED = "the token is invalid, expired or revoked"
-LOGIN_FAILED = "the login failed: wrong email or password, or the account may not sign in now"
-ROLES = ["operator", "nurse", "doctor", "head_doctor", "admin"]
 
 
 # --- helpers -----------------------------------------------------------------------------------------------
@@ -70,13 +67,6 @@ def bad_request(*errors: tuple[str, str]) -> dict[str, Any]:
         "detail": NOT_VALID,
         "errors": [{"field": field, "message": message} for field, message in errors],
     }
-
-
-def problem(status: int, title: str, detail: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    if errors is not None:
-        body["errors"] = errors
-    return body
 
 
 def nested(path: str, value: object) -> dict[str, Any]:
@@ -446,7 +436,7 @@ async def test_session_idle_minutes_applies_to_the_next_request(
     await idle(2)  # now over the new 1-minute idle timeout
     response = await client.get(HOSPITAL, headers=nurse.headers)
     assert response.status_code == 401
-    assert response.json() == problem(401, "Unauthorized", TOKEN_REFUSED)
+    assert response.json() == problem(401, TOKEN_REFUSED)
 
 
 async def test_lockout_threshold_applies_to_the_next_failed_login(
@@ -458,7 +448,7 @@ async def test_lockout_threshold_applies_to_the_next_failed_login(
     for _ in range(3):
         response = await login(client, nurse.email, "wrong password, wrong")
         assert response.status_code == 401
-        assert response.json() == problem(401, "Unauthorized", LOGIN_FAILED)
+        assert response.json() == problem(401, LOGIN_FAILED)
     async with db.transaction() as conn:
         secrets = await probes().probe.user_secrets.one(conn, hospital_id, nurse.id)
     assert secrets is not None and secrets.is_locked
@@ -593,7 +583,7 @@ async def test_a_code_taken_in_the_hospital_is_409_even_by_an_inactive_departmen
     for code in ("ER", "OLD"):
         response = await client.post(DEPARTMENTS, json={"name": "Duplicate", "code": code}, headers=admin.headers)
         assert response.status_code == 409
-        assert response.json() == problem(409, "Conflict", CODE_TAKEN, CODE_TAKEN_ERRORS)
+        assert response.json() == problem(409, CODE_TAKEN, CODE_TAKEN_ERRORS)
     assert await list_departments(client, admin) == before
     created = await audit_rows(db, hospital_id, "department.create")
     assert [row.metadata["name"] for row in created] == ["Emergency", "Closed"]  # the fixture's and ours only
@@ -663,7 +653,7 @@ async def test_patching_a_department_to_a_taken_code_is_409_and_changes_nothing(
         f"{DEPARTMENTS}/{department_id}", json={"name": "Renamed too", "code": "RAD"}, headers=admin.headers
     )
     assert response.status_code == 409
-    assert response.json() == problem(409, "Conflict", CODE_TAKEN, CODE_TAKEN_ERRORS)
+    assert response.json() == problem(409, CODE_TAKEN, CODE_TAKEN_ERRORS)
     assert await list_departments(client, admin) == before
     assert await audit_rows(db, hospital_id, "department.update") == []
 
@@ -713,7 +703,7 @@ async def test_another_hospital_s_department_is_404_and_unchanged(
     theirs = await add_department(db, other_hospital, "Their ward", "TW")
     response = await client.patch(f"{DEPARTMENTS}/{theirs}", json=body, headers=admin.headers)
     assert response.status_code == 404
-    assert response.json() == problem(404, "Not Found", NO_SUCH_DEPARTMENT)
+    assert response.json() == problem(404, NO_SUCH_DEPARTMENT)
     async with db.transaction() as conn:
         row = await sql.hospital.get_department.one(conn, other_hospital, theirs)
     assert row is not None and (row.name, row.code, row.is_active) == ("Their ward", "TW", True)
@@ -724,7 +714,7 @@ async def test_another_hospital_s_department_is_404_and_unchanged(
 async def test_an_unknown_department_is_404(client: httpx.AsyncClient, admin: Staff, body: dict[str, Any]) -> None:
     response = await client.patch(f"{DEPARTMENTS}/{uuid.uuid4()}", json=body, headers=admin.headers)
     assert response.status_code == 404
-    assert response.json() == problem(404, "Not Found", NO_SUCH_DEPARTMENT)
+    assert response.json() == problem(404, NO_SUCH_DEPARTMENT)
 
 
 async def test_validation_comes_before_the_404_of_an_unknown_department(

@@ -31,17 +31,13 @@ from service.db.pool import Database
 from service.hospital.tenants import create_department
 from service.users.accounts import create_user
 from tests.api.conftest import PASSWORD, Staff, login, password_hash
+from tests.api.contract import NO_TOKEN, NOT_VALID, ROLE_FORBIDDEN, ROLES, TOKEN_REFUSED, problem
 from tests.probes import AuditRow, probes
 
-ROLES = ("operator", "nurse", "doctor", "head_doctor", "admin")
 EVERYONE = frozenset(ROLES)
 USER_READERS = frozenset({"head_doctor", "admin"})
 ADMIN = frozenset({"admin"})
 
-ROLE_FORBIDDEN = "your role may not do this"
-NO_TOKEN = "authentication required: send Authorization: Bearer <token>"
-TOKEN_REFUSED = "the token is invalid, expired or revoked"
-NOT_VALID = "the request is not valid"
 PUBLIC_ROUTES = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/login/2fa")}
 # Every user may use these on its own account (docs/api.md: "Every user may log out, change its password and
 # manage its own 2FA"): no permission guards them; test_the_self_service_routes_are_open_to_every_role.
@@ -54,11 +50,7 @@ SELF_SERVICE_ROUTES = {
 }
 
 
-def problem(status: int, title: str, detail: str) -> dict[str, Any]:
-    return {"type": "about:blank", "title": title, "status": status, "detail": detail}
-
-
-FORBIDDEN = problem(403, "Forbidden", ROLE_FORBIDDEN)
+FORBIDDEN = problem(403, ROLE_FORBIDDEN)
 
 
 # --- the module's hospital ---------------------------------------------------------------------------------
@@ -441,7 +433,7 @@ async def test_a_refused_role_gets_403_whatever_the_id(
             continue
         response = await call(client, route, ward.staff[role], target, body, query)
         assert response.status_code == 404, response.text
-        assert response.json() == problem(404, "Not Found", route.not_found or "")
+        assert response.json() == problem(404, route.not_found or "")
 
 
 async def test_a_refused_role_gets_403_even_for_a_malformed_id(
@@ -461,7 +453,7 @@ async def test_an_allowed_role_gets_400_naming_a_malformed_id(client: httpx.Asyn
         parameter = re.search(r"\{(\w+)", route.template)
         assert parameter is not None
         assert response.json() == {
-            **problem(400, "Bad Request", "the request is not valid"),
+            **problem(400, "the request is not valid"),
             "errors": [{"field": parameter.group(1), "message": "is not a UUID"}],
         }, route.name
 
@@ -471,7 +463,7 @@ async def test_no_token_is_401_even_for_a_malformed_id(client: httpx.AsyncClient
         body, query = request_of(route)
         response = await call(client, route, None, "not-a-uuid", body, query)
         assert response.status_code == 401, (route.name, response.text)
-        assert response.json() == problem(401, "Unauthorized", NO_TOKEN)
+        assert response.json() == problem(401, NO_TOKEN)
 
 
 # --- 401 before everything, on every route the app has ---------------------------------------------------------
@@ -537,7 +529,7 @@ async def test_no_token_is_401_on_every_authenticated_route_before_body_and_id_c
         assert response.status_code == 401, (method, path, response.text)
         assert response.headers["content-type"] == "application/problem+json"
         assert response.headers["www-authenticate"] == 'Bearer realm="hospital-alerts"'
-        assert response.json() == problem(401, "Unauthorized", NO_TOKEN), (method, path)
+        assert response.json() == problem(401, NO_TOKEN), (method, path)
 
 
 @pytest.mark.parametrize(
@@ -552,7 +544,7 @@ async def test_a_bad_token_is_401_on_every_authenticated_route(
         response = await client.request(method, concrete(path), json={}, headers={"Authorization": authorization})
         assert response.status_code == 401, (method, path, response.text)
         assert response.headers["www-authenticate"] == 'Bearer realm="hospital-alerts"'
-        assert response.json() == problem(401, "Unauthorized", TOKEN_REFUSED), (method, path)
+        assert response.json() == problem(401, TOKEN_REFUSED), (method, path)
 
 
 async def test_a_revoked_admin_token_is_401_on_every_authenticated_route(
@@ -564,7 +556,7 @@ async def test_a_revoked_admin_token_is_401_on_every_authenticated_route(
     for method, path in authenticated_routes(app):
         response = await client.request(method, concrete(path), json={}, headers=admin.headers)
         assert response.status_code == 401, (method, path, response.text)
-        assert response.json() == problem(401, "Unauthorized", TOKEN_REFUSED), (method, path)
+        assert response.json() == problem(401, TOKEN_REFUSED), (method, path)
     # Nothing was done, nor refused for a role: the request never had a user.
     assert await audit_rows(db, ward.hospital_id) == before
 

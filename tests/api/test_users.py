@@ -22,55 +22,21 @@ from service.audit.schemas import CLI_ACTOR
 from service.db.pool import Database
 from service.hospital.tenants import create_department
 from tests.api.conftest import MakeStaff, Staff, login
+from tests.api.contract import LOGIN_FAILED, NOT_VALID, RFC3339, USER_KEYS, assert_problem
+from tests.api.contract import TOKEN_REFUSED as TOKEN_REVOKED
 from tests.probes import AuditRow, probes
 
 USERS = "/api/v1/users"
-PROBLEM = "application/problem+json"
-USER_KEYS = {
-    "id",
-    "hospitalId",
-    "email",
-    "name",
-    "role",
-    "department",
-    "licenseNumber",
-    "specialization",
-    "shiftSchedule",
-    "isActive",
-    "isLocked",
-    "lockoutUntil",
-    "twoFactorEnabled",
-    "lastLoginAt",
-    "createdAt",
-    "updatedAt",
-}
-RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)$")
-NOT_VALID = "the request is not valid"
 USER_NOT_VALID = "the user is not valid"
 USERS_NOT_VALID = "the users are not valid; nothing was created"
 NO_SUCH_USER = "no such user"
 LAST_ADMIN = "this is the hospital's last active admin: make another admin first"
 INACTIVE_DEPARTMENT = "is not an active department of this hospital"
-TOKEN_REVOKED = "the token is invalid, expired or revoked"
-LOGIN_FAILED = "the login failed: wrong email or password, or the account may not sign in now"
 SHIFT = {"day": 0, "start": "08:00", "end": "16:00"}
 HH_MM = "Expected str matching regex '^([01][0-9]|2[0-3]):[0-5][0-9]$'"
 
 
 # --- helpers -----------------------------------------------------------------------------------------------
-
-
-def assert_problem(
-    response: httpx.Response, status: int, detail: str, errors: list[tuple[str, str]] | None = None
-) -> None:
-    """An RFC 9457 problem with exactly this status, detail and (field, message) errors."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    titles = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict"}
-    expected: dict[str, Any] = {"type": "about:blank", "title": titles[status], "status": status, "detail": detail}
-    if errors is not None:
-        expected["errors"] = [{"field": field, "message": message} for field, message in errors]
-    assert response.json() == expected
 
 
 def assert_timestamp(value: Any) -> datetime:
