@@ -26,6 +26,9 @@ COMMENT ON COLUMN login_challenges.failed_attempts IS 'Wrong codes given for thi
 
 -- The maintenance loop prunes expired challenges.
 CREATE INDEX login_challenges_expires_idx ON login_challenges (expires_at);
+-- A user's pending challenges end with its sessions (password change, deactivation, role change, 2FA off),
+-- and with the user itself (the foreign key's cascade).
+CREATE INDEX login_challenges_user_idx ON login_challenges (hospital_id, user_id);
 
 CREATE TABLE login_rate_limits (
     client_address inet        NOT NULL,

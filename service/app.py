@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from typing import Any
 
 from litestar import Litestar, Response, Router
 from litestar.datastructures import State
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             }
         ),
         exception_handlers={Exception: handle_exception},
-        before_send=[add_request_id_header],
+        before_send=[add_request_id_header, forbid_caching],
         middleware=[RequestIdMiddleware],
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
@@ -109,13 +110,19 @@ def api_router() -> Router:
         "/api/v1",
         route_handlers=[AuthController, UsersController, HospitalController],
         guards=[authenticate],
-        security=[{"bearer": []}],
         dependencies={
             "principal": Provide(provide_principal, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
             "db": Provide(provide_database, sync_to_thread=False),
         },
     )
+
+
+async def forbid_caching(message: Any, scope: Any) -> None:
+    """``before_send``: no /api/v1 answer may be kept by a browser or proxy cache (they carry tokens, temporary
+    passwords, TOTP secrets and patients' care data)."""
+    if message["type"] == "http.response.start" and scope.get("path", "").startswith("/api/"):
+        message.setdefault("headers", []).append((b"cache-control", b"no-store"))
 
 
 def _problem_for_missing_docs(response: Response) -> Response:

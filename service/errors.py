@@ -109,6 +109,9 @@ _UNAVAILABLE_SQLSTATES = {"53300", "57014", "57P01", "57P02", "57P03", "57P04", 
 _SQLSTATE_ANSWERS: dict[str, tuple[int, str]] = {
     "23505": (409, "the resource already exists"),
     "23503": (409, "the change refers to a resource that does not exist or is still referred to"),
+    # A character the database cannot store (NUL in text): the edge refuses these field by field; this is the net.
+    "22021": (400, "the request contains a character that cannot be stored"),
+    "22P05": (400, "the request contains a character that cannot be stored"),
     "23514": (400, "the change breaks a rule of the data model"),
     "22001": (400, "a value is too long"),
     "40001": (409, "the change conflicted with a concurrent change; try again"),
@@ -157,7 +160,7 @@ def problem(status: int, detail: str, errors: list[FieldError] | None = None) ->
 _DESCRIPTIONS = {
     400: "The body or a parameter is not valid; `errors` names each field (`users[2].email`).",
     401: "The token is missing, invalid, expired or revoked, or the login failed.",
-    403: "The caller's role may never do this.",
+    403: "The caller's role may never do this, or the caller must first change a temporary password.",
     404: "No such resource, or it belongs to another hospital, or the caller may not see it.",
     409: "Conflict: a duplicate, or a state change that is no longer possible.",
     413: "The body is larger than 1 MiB.",
@@ -227,7 +230,7 @@ def _http_detail(exc: HTTPException) -> str:
         404: "no such resource",
         405: "this method is not allowed on this route (see the Allow header)",
         413: "the request body is larger than 1 MiB",
-        415: "unsupported media type",
+        415: "the body must be JSON: send it with Content-Type: application/json",
     }
     if exc.status_code in details:
         return details[exc.status_code]

@@ -9,6 +9,7 @@ raised as ``ValueError`` carrying the field's JSON name; msgspec adds the path o
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -61,7 +62,9 @@ class Input(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=
                 except ValueError as exc:
                     raise field_error(json_name, str(exc)) from None
                 continue
-            value = value.strip()
+            value = trim(value)
+            if has_control_characters(value):
+                raise field_error(json_name, "must not contain control characters")
             least, most = limits
             if len(value) < least:
                 raise field_error(
@@ -71,6 +74,22 @@ class Input(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=
                 raise field_error(json_name, f"must be at most {most} characters")
             # Optional free text left empty by trimming is stored as absent.
             setattr(self, name, value if value or least else None)
+
+
+# C0 and C1 control characters but tab, line feed and carriage return (an address may span lines). NUL in
+# particular: PostgreSQL cannot store it in text, so it must be refused here, as a 400 naming the field.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# What trimming removes at both ends: white space, and invisible format characters (zero-width spaces, BOM).
+_EDGES = re.compile(r"^[\s\u200b-\u200f\u2060\ufeff]+|[\s\u200b-\u200f\u2060\ufeff]+$")
+
+
+def trim(value: str) -> str:
+    """``value`` without white space or invisible format characters at either end."""
+    return _EDGES.sub("", value)
+
+
+def has_control_characters(value: str) -> bool:
+    return _CONTROL.search(value) is not None
 
 
 _TEXT_FIELDS: dict[type, tuple[tuple[str, str, tuple[int, int] | None], ...]] = {}

@@ -9,6 +9,7 @@ from litestar.params import JSONBody
 
 from service.auth import account, login
 from service.auth.guards import (
+    BEARER,
     PASSWORD_CHANGE_ALLOWED,
     PUBLIC,
     CurrentActor,
@@ -29,6 +30,7 @@ from service.auth.schemas import (
     TwoFactorLoginRequest,
     TwoFactorSetupResponse,
 )
+from service.bodies import refuse_body
 from service.config import Settings
 from service.db import sql
 from service.errors import problem_responses
@@ -83,11 +85,13 @@ class AuthController(Controller):
 
     @post(
         "/logout",
+        security=BEARER,
         opt=PASSWORD_CHANGE_ALLOWED,
+        before_request=refuse_body,
         status_code=204,
         operation_id="logout",
         summary="Log out (revoke this token)",
-        responses=problem_responses(401, 503),
+        responses=problem_responses(400, 401, 503),
     )
     async def logout(self, db: Db, principal: CurrentPrincipal, actor: CurrentActor) -> None:
         """Revokes the token of this request; it answers 401 from now on."""
@@ -95,6 +99,7 @@ class AuthController(Controller):
 
     @get(
         "/me",
+        security=BEARER,
         opt=PASSWORD_CHANGE_ALLOWED,
         guards=[permit(Permission.READ_SELF)],
         operation_id="getMe",
@@ -110,6 +115,7 @@ class AuthController(Controller):
 
     @post(
         "/password",
+        security=BEARER,
         opt=PASSWORD_CHANGE_ALLOWED,
         status_code=204,
         operation_id="changePassword",
@@ -125,10 +131,12 @@ class AuthController(Controller):
 
     @post(
         "/2fa/setup",
+        security=BEARER,
+        before_request=refuse_body,
         status_code=200,
         operation_id="setUpTwoFactor",
         summary="Start setting up TOTP two-factor authentication",
-        responses=problem_responses(401, 403, 409, 503),
+        responses=problem_responses(400, 401, 403, 409, 503),
     )
     async def setup_two_factor(
         self, request: Request[Any, Any, Any], db: Db, principal: CurrentPrincipal, actor: CurrentActor
@@ -139,6 +147,7 @@ class AuthController(Controller):
 
     @post(
         "/2fa/confirm",
+        security=BEARER,
         status_code=200,
         operation_id="confirmTwoFactor",
         summary="Turn two-factor authentication on",
@@ -158,6 +167,7 @@ class AuthController(Controller):
 
     @post(
         "/2fa/disable",
+        security=BEARER,
         status_code=204,
         operation_id="disableTwoFactor",
         summary="Turn two-factor authentication off",

@@ -37,6 +37,9 @@ MAX_USER_AGENT = 512
 # Route opts: "public" skips authentication (login); "password_change_allowed" keeps a route open to a user
 # who still has to replace a temporary password (/me, /password, /logout).
 PUBLIC = {"public": True}
+# The OpenAPI security requirement of every authenticated route (named per route: Litestar adds the requirements
+# of every layer together, so a router-wide one could not be taken off the login routes).
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 PASSWORD_CHANGE_ALLOWED = {"password_change_allowed": True}
 
 

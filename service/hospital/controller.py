@@ -8,7 +8,7 @@ from typing import Annotated
 from litestar import Controller, get, patch, post
 from litestar.params import JSONBody, PathParameter
 
-from service.auth.guards import CurrentActor, CurrentPrincipal, Db, permit
+from service.auth.guards import BEARER, CurrentActor, CurrentPrincipal, Db, permit
 from service.auth.permissions import Permission
 from service.errors import problem_responses
 from service.hospital import management
@@ -21,13 +21,14 @@ _MANAGE = [permit(Permission.MANAGE_HOSPITAL)]
 class HospitalController(Controller):
     path = "/hospital"
     tags = ["hospital"]  # noqa: RUF012 (Litestar reads it as a class attribute)
+    security = BEARER
 
     @get(
         "/",
         guards=_READ,
         operation_id="getHospital",
         summary="The caller's hospital",
-        responses=problem_responses(401, 503),
+        responses=problem_responses(401, 403, 503),
     )
     async def get_hospital(self, db: Db, principal: CurrentPrincipal) -> HospitalRow:
         """The hospital with its settings."""
@@ -52,7 +53,7 @@ class HospitalController(Controller):
         guards=_READ,
         operation_id="listDepartments",
         summary="The hospital's departments",
-        responses=problem_responses(401, 503),
+        responses=problem_responses(401, 403, 503),
     )
     async def list_departments(self, db: Db, principal: CurrentPrincipal) -> list[DepartmentRow]:
         """Every department, active or not, ordered by code."""

@@ -9,8 +9,9 @@ import msgspec
 from litestar import Controller, Request, get, patch, post, put
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
-from service.auth.guards import CurrentActor, CurrentPrincipal, Db, permit, provide_database, provide_principal
+from service.auth.guards import BEARER, CurrentActor, CurrentPrincipal, Db, permit, provide_database, provide_principal
 from service.auth.permissions import Permission
+from service.bodies import refuse_body
 from service.errors import BadRequest, FieldError, msgspec_field_error, problem_responses
 from service.users import management
 from service.users.schemas import (
@@ -24,6 +25,7 @@ from service.users.schemas import (
     UserPage,
     UserRow,
 )
+from service.validation import has_control_characters, trim
 
 # The routes match any string (`{user_id:str}`) and the signature converts it to a UUID: a `:uuid` route type
 # would answer a malformed id 404 before the guards run, and the contract checks 401 and 403 first, whatever the
@@ -71,6 +73,7 @@ async def check_every_row(request: Request[Any, Any, Any]) -> None:
 class UsersController(Controller):
     path = "/users"
     tags = ["users"]  # noqa: RUF012 (Litestar reads it as a class attribute)
+    security = BEARER
 
     @get(
         "/",
@@ -83,7 +86,7 @@ class UsersController(Controller):
         self,
         db: Db,
         principal: CurrentPrincipal,
-        page: Annotated[int, QueryParameter(ge=1, le=1_000_000, description="1-based page number")] = 1,
+        page: Annotated[int, QueryParameter(ge=1, description="1-based page number")] = 1,
         limit: Annotated[int, QueryParameter(ge=1, le=100, description="Users per page")] = 20,
         search: Annotated[
             str | None,
@@ -99,11 +102,18 @@ class UsersController(Controller):
     ) -> UserPage:
         """One page of the hospital's users, ordered by name, then id. A page past the end has no users and the
         true total."""
-        search = search.strip() if search else None
-        if search and len(search) > MAX_SEARCH:
-            raise BadRequest(
-                "the request is not valid", errors=[FieldError("search", f"must be at most {MAX_SEARCH} characters")]
-            )
+        search = trim(search) if search else None
+        problem = (
+            None
+            if not search
+            else f"must be at most {MAX_SEARCH} characters"
+            if len(search) > MAX_SEARCH
+            else "must not contain control characters"
+            if has_control_characters(search)
+            else None
+        )
+        if problem:
+            raise BadRequest("the request is not valid", errors=[FieldError("search", problem)])
         return await management.list_users(
             db,
             principal.hospital_id,
@@ -188,6 +198,7 @@ class UsersController(Controller):
     @post(
         "/{user_id:str}/deactivate",
         guards=_MANAGE,
+        before_request=refuse_body,
         status_code=200,
         operation_id="deactivateUser",
         summary="Deactivate a user",
@@ -201,6 +212,7 @@ class UsersController(Controller):
     @post(
         "/{user_id:str}/activate",
         guards=_MANAGE,
+        before_request=refuse_body,
         status_code=200,
         operation_id="activateUser",
         summary="Activate a user",
@@ -213,6 +225,7 @@ class UsersController(Controller):
     @post(
         "/{user_id:str}/unlock",
         guards=_MANAGE,
+        before_request=refuse_body,
         status_code=200,
         operation_id="unlockUser",
         summary="Unlock a user",

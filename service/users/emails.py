@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 MAX_LENGTH = 254
-_SHAPE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+# No whitespace and no control character (PostgreSQL cannot store NUL) anywhere in either part.
+_SHAPE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s.\x00-\x1f\x7f]+(\.[^@\s.\x00-\x1f\x7f]+)+$")
 
 
 def normalize_email(raw: str) -> str:

@@ -26,6 +26,7 @@ from service.users.schemas import CreatedUser, CreateUser, Role, UpdateUser, Use
 
 TEMPORARY_PASSWORD_LIFETIME = timedelta(hours=72)
 NO_SUCH_USER = "no such user"
+MAX_SKIP = 2**62
 INACTIVE_DEPARTMENT = "is not an active department of this hospital"
 
 
@@ -43,7 +44,9 @@ async def list_users(
     filters = (search or None, role, department_id, is_active)
     async with db.transaction(readonly=True) as conn:
         total = await sql.users.count_users.one(conn, hospital_id, *filters)
-        users = await sql.users.list_users.many(conn, hospital_id, *filters, limit, (page - 1) * limit)
+        # Any page is allowed; one past every possible row is still a bigint (and simply empty).
+        skip = min((page - 1) * limit, MAX_SKIP)
+        users = await sql.users.list_users.many(conn, hospital_id, *filters, limit, skip)
     assert total is not None
     return UserPage(users=users, total=total.count, page=page, total_pages=-(-total.count // limit))
 

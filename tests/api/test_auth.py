@@ -1279,3 +1279,31 @@ async def test_the_authorization_scheme_is_case_insensitive(
     if swapped != nurse.token:
         refused = await client.get(f"{AUTH}/me", headers={"Authorization": f"{scheme} {swapped}"})
         assert_problem(refused, 401, BAD_TOKEN)
+
+
+@pytest.mark.parametrize("change", ["password change", "deactivation and activation", "role change"])
+async def test_a_pending_two_factor_login_ends_with_the_user_s_sessions(
+    client: httpx.AsyncClient, admin: Staff, make_staff: MakeStaff, change: str
+) -> None:
+    # A challenge issued for the old password (or before an admin's action) must not open a session after it.
+    nurse = await make_staff("nurse")
+    two_factor = await enable_two_factor(client, nurse)
+    token = await challenge(client, nurse)
+    if change == "password change":
+        response = await client.post(
+            f"{AUTH}/password", json={"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}, headers=nurse.headers
+        )
+        assert response.status_code == 204, response.text
+    elif change == "role change":
+        response = await client.put(f"{API}/users/{nurse.id}/role", json={"role": "doctor"}, headers=admin.headers)
+        assert response.status_code == 200, response.text
+    else:
+        for action in ("deactivate", "activate"):
+            response = await client.post(f"{API}/users/{nurse.id}/{action}", headers=admin.headers)
+            assert response.status_code == 200, response.text
+    assert_problem(await second_step(client, token, two_factor.backup_codes[0]), 401, CHALLENGE_FAILED)
+    # The backup code was not spent by the refused attempt: a fresh challenge takes it.
+    password = NEW_PASSWORD if change == "password change" else PASSWORD
+    fresh = (await login(client, nurse.email, password)).json()["challengeToken"]
+    completed = await second_step(client, fresh, two_factor.backup_codes[0])
+    assert completed.status_code == 200, completed.text
