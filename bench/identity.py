@@ -11,7 +11,9 @@ DATABASE_URL is unset) and drops at the end:
 3. logins one at a time: right password, wrong password (each followed by a right one, which resets the failure
    count so the account never locks), unknown email; the three medians should be close (no user enumeration by
    timing; argon2id dominates all three);
-4. ``--concurrency`` clients logging in at once: logins per second (argon2id-bound: 19 MiB, t=2 per login);
+4. ``--concurrency`` clients logging in at once: logins per second (argon2id-bound: 19 MiB, t=2 per login),
+   and the latency of ``GET /auth/me`` beside them against its latency alone (argon2 runs on a thread pool,
+   so logins must not stall other requests);
 5. the server's resident memory after all of it.
 
 The client is httpx in this process; the numbers are wall-clock latencies seen by the client, including HTTP.
@@ -28,6 +30,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -141,6 +144,29 @@ async def concurrent_logins(
     return time.perf_counter() - started, samples
 
 
+async def probe_me(http: httpx.AsyncClient, headers: dict[str, str], stop: asyncio.Event) -> list[float]:
+    """GET /auth/me back to back until ``stop``: what an ordinary request costs meanwhile."""
+    samples = []
+    while not stop.is_set():
+        started = time.perf_counter()
+        response = await http.get("/api/v1/auth/me", headers=headers)
+        samples.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise SystemExit(f"/auth/me answered {response.status_code}: {response.text}")
+        await asyncio.sleep(0.005)
+    return samples
+
+
+async def me_during(http: httpx.AsyncClient, headers: dict[str, str], work: Any) -> tuple[list[float], Any]:
+    stop = asyncio.Event()
+    prober = asyncio.create_task(probe_me(http, headers, stop))
+    try:
+        result = await work
+    finally:
+        stop.set()
+    return await prober, result
+
+
 async def measure(base_url: str, email: str, args: argparse.Namespace, pid: int) -> None:
     limits = httpx.Limits(max_connections=args.concurrency + 2)
     async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as http:
@@ -150,8 +176,12 @@ async def measure(base_url: str, email: str, args: argparse.Namespace, pid: int)
         bulk = await bulk_create(http, headers, args.batches)
         step(f"logins one at a time: {args.logins} of each kind")
         kinds = await logins(http, email, args.logins)
-        step(f"{args.concurrency} concurrent clients, {args.concurrency * 10} logins")
-        elapsed, parallel = await concurrent_logins(http, email, args.concurrency * 10, args.concurrency)
+        step("GET /auth/me alone, for 3 s")
+        idle_me, _ = await me_during(http, headers, asyncio.sleep(3))
+        step(f"{args.concurrency} concurrent clients, {args.concurrency * 10} logins, GET /auth/me beside them")
+        busy_me, (elapsed, parallel) = await me_during(
+            http, headers, concurrent_logins(http, email, args.concurrency * 10, args.concurrency)
+        )
         rss = rss_mib(pid)
 
     print()
@@ -165,6 +195,8 @@ async def measure(base_url: str, email: str, args: argparse.Namespace, pid: int)
     print(f"{'':<44} unknown email / wrong password median: {medians['unknown email'] / medians['wrong password']:.2f}")
     print(summary(f"POST /auth/login x{args.concurrency} concurrent", parallel))
     print(f"{'':<44} throughput: {len(parallel) / elapsed:.1f} logins/s")
+    print(summary("GET /auth/me, nothing else running", idle_me))
+    print(summary(f"GET /auth/me beside {args.concurrency} logging in", busy_me))
     print(f"server RSS after the run: {rss:.0f} MiB")
 
 
