@@ -27,10 +27,13 @@ from typing import Any
 import httpx
 import pyotp
 import pytest
+from argon2 import PasswordHasher
 
 from service.app import create_app
+from service.audit.schemas import CLI_ACTOR
 from service.config import load_settings
 from service.db.pool import Database
+from service.users.accounts import create_user
 from service.users.schemas import Role
 from tests.api.conftest import PASSWORD, MakeStaff, Staff, login
 from tests.api.contract import (
@@ -1307,3 +1310,24 @@ async def test_a_pending_two_factor_login_ends_with_the_user_s_sessions(
     fresh = (await login(client, nurse.email, password)).json()["challengeToken"]
     completed = await second_step(client, fresh, two_factor.backup_codes[0])
     assert completed.status_code == 200, completed.text
+
+
+async def test_a_login_rehashes_a_password_stored_with_weaker_parameters(
+    client: httpx.AsyncClient, db: Database, hospital_id: uuid.UUID
+) -> None:
+    # A hash from before the parameters were raised (8 MiB, t=1) is replaced by one with today's at the next
+    # completed login, when the password is at hand; the old and the new both verify the same password.
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
+    user_id = uuid.uuid4()
+    email = f"old.hash.{user_id.hex[:8]}@test.example"
+    async with db.transaction() as conn:
+        await create_user(
+            conn, CLI_ACTOR, hospital_id, user_id=user_id, email=email, name="Old Hash", role="nurse",
+            password_hash=weak,
+        )  # fmt: skip
+    assert (await login(client, email)).status_code == 200
+    async with db.transaction() as conn:
+        stored = await probes().probe.user_secrets.one(conn, hospital_id, user_id)
+    assert stored is not None and stored.password_hash != weak
+    assert stored.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert (await login(client, email)).status_code == 200
