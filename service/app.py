@@ -15,6 +15,8 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from service import __version__
+from service.alerts.controller import AlertsController
+from service.alerts.loops import run_alert_loops
 from service.auth.controller import AuthController
 from service.auth.guards import authenticate, provide_actor, provide_database, provide_principal
 from service.auth.secrets import SecretBox
@@ -55,13 +57,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def database_lifespan(_: Litestar) -> AsyncIterator[None]:
         await db.open()
-        maintenance = asyncio.create_task(run_maintenance(db), name="maintenance")
+        loops = [
+            asyncio.create_task(run_maintenance(db), name="maintenance"),
+            asyncio.create_task(run_alert_loops(db), name="alert-loops"),
+        ]
         try:
             yield
         finally:
-            maintenance.cancel()
-            with suppress(asyncio.CancelledError):
-                await maintenance
+            for loop in loops:
+                loop.cancel()
+            for loop in loops:
+                with suppress(asyncio.CancelledError):
+                    await loop
             await db.close()
 
     return Litestar(
@@ -108,7 +115,7 @@ def api_router() -> Router:
     dependencies: ``principal`` (who), ``actor`` (who and from where, for audit rows) and ``db``."""
     return Router(
         "/api/v1",
-        route_handlers=[AuthController, UsersController, HospitalController],
+        route_handlers=[AuthController, UsersController, HospitalController, AlertsController],
         guards=[authenticate],
         dependencies={
             "principal": Provide(provide_principal, sync_to_thread=False),

@@ -22,6 +22,8 @@ ALL_HOSPITAL_STATEMENTS = {
     "users/taken_emails",  # so creating a user must see every hospital's emails
     "ops/prune_sessions",  # the maintenance loop serves every hospital
     "ops/prune_login_challenges",
+    "alerts/escalate_due",  # so do the escalation and expiry loops
+    "alerts/expire_due",
 }
 
 

@@ -1,0 +1,36 @@
+-- name: escalate_due :one
+-- The escalation loop's step: claims one active alert whose acknowledgement deadline has passed (skipping any
+-- another process holds), raises it one level (reason timeout) with its next deadline, or none at the
+-- hospital's maximum; an alert already at the maximum only loses its deadline. No row when nothing is due.
+-- returns: DueEscalationRow
+-- index: alerts_escalation_due_idx, hospital_settings_pkey
+-- scope: all hospitals (the background loop serves every hospital)
+WITH due AS (
+    SELECT id, escalation_level AS from_level
+      FROM alerts
+     WHERE status = 'active' AND next_escalation_at <= now()
+     ORDER BY next_escalation_at
+     LIMIT 1
+       FOR UPDATE SKIP LOCKED
+), raised AS (
+    UPDATE alerts a
+       SET escalation_level = least(a.escalation_level + 1, s.max_escalation_level),
+           next_escalation_at = CASE
+               WHEN a.escalation_level + 1 < s.max_escalation_level
+               THEN now() + make_interval(secs => CASE a.priority
+                   WHEN 'critical' THEN s.ack_timeout_critical_seconds
+                   WHEN 'high'     THEN s.ack_timeout_high_seconds
+                   WHEN 'medium'   THEN s.ack_timeout_medium_seconds
+                   ELSE s.ack_timeout_low_seconds END)
+               END,
+           updated_at = now()
+      FROM due, hospital_settings s
+     WHERE a.id = due.id AND s.hospital_id = a.hospital_id
+    RETURNING a.id, a.hospital_id, due.from_level, a.escalation_level AS to_level
+), logged AS (
+    INSERT INTO alert_escalations (hospital_id, alert_id, from_level, to_level, reason)
+    SELECT hospital_id, id, from_level, to_level, 'timeout'
+      FROM raised
+     WHERE to_level > from_level
+)
+SELECT hospital_id, id, from_level, to_level FROM raised;

@@ -1,0 +1,11 @@
+-- name: resolve :one
+-- Compare-and-set: an open alert (active or acknowledged) the caller may see becomes resolved. No row when it is
+-- closed already (409) or not visible (404).
+-- $1 hospital_id uuid, $2 alert_id uuid, $3 user_id uuid, $4 viewer_scope text, $5 viewer_role text, $6 viewer_department_id uuid
+-- returns: AlertIdRow
+-- index: alerts_hospital_id_key
+UPDATE alerts
+   SET status = 'resolved', resolved_by = $3, resolved_at = now(), next_escalation_at = NULL, updated_at = now()
+ WHERE hospital_id = $1 AND id = $2 AND status IN ('active', 'acknowledged')
+   AND alert_visible($4, $5, $6, department_id, priority, escalation_level)
+RETURNING id;
