@@ -17,6 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from service import __version__
 from service.alerts.controller import AlertsController
 from service.alerts.loops import run_alert_loops
+from service.alerts.stream import EventHub
 from service.auth.controller import AuthController
 from service.auth.guards import authenticate, provide_actor, provide_database, provide_principal
 from service.auth.secrets import SecretBox
@@ -53,10 +54,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     database_url = settings.database_url or embedded_database_url(settings.data_dir)
     get_catalogue()  # load and check every SQL file now: a broken one stops the start, not a request later
     db = Database(database_url, settings)
+    hub = EventHub(db)
 
     @asynccontextmanager
     async def database_lifespan(_: Litestar) -> AsyncIterator[None]:
         await db.open()
+        hub.start()
         loops = [
             asyncio.create_task(run_maintenance(db), name="maintenance"),
             asyncio.create_task(run_alert_loops(db), name="alert-loops"),
@@ -69,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             for loop in loops:
                 with suppress(asyncio.CancelledError):
                     await loop
+            await hub.stop()
             await db.close()
 
     return Litestar(
@@ -78,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             {
                 "settings": settings,
                 "db": db,
+                "event_hub": hub,
                 "migration_ids": migration_ids(),
                 "secret_box": SecretBox(settings.secret_key),
             }

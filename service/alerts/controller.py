@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get, post
-from litestar.params import Body, JSONBody, PathParameter, QueryParameter
+from litestar import Controller, Request, get, post
+from litestar.params import Body, HeaderParameter, JSONBody, PathParameter, QueryParameter
+from litestar.response import ServerSentEvent
 
 from service.alerts import lifecycle
 from service.alerts.lifecycle import Viewer
@@ -21,7 +22,8 @@ from service.alerts.schemas import (
     EscalateAlert,
     Priority,
 )
-from service.auth.guards import BEARER, CurrentActor, CurrentPrincipal, Db, permit
+from service.alerts.stream import EventHub, stream_events
+from service.auth.guards import BEARER, CurrentActor, CurrentPrincipal, Db, permit, session_still_live
 from service.auth.permissions import Permission
 from service.bodies import refuse_body
 from service.errors import problem_responses
@@ -104,6 +106,39 @@ class AlertsController(Controller):
             created_to=created_to,
             cursor=cursor,
             limit=limit,
+        )
+
+    @get(
+        "/stream",
+        guards=[permit(Permission.VIEW_ALERTS)],
+        operation_id="streamAlerts",
+        summary="Real-time alert events (Server-Sent Events)",
+        responses=problem_responses(400, 401, 403, 503),
+    )
+    async def stream(
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        principal: CurrentPrincipal,
+        last_event_id: Annotated[
+            str | None,
+            HeaderParameter(name="Last-Event-ID", max_length=64, description="The id of the last event received"),
+        ] = None,
+    ) -> ServerSentEvent:
+        """`text/event-stream` of `alert.created`, `alert.acknowledged`, `alert.resolved`, `alert.cancelled` and
+        `alert.escalated` events for the alerts the caller may see; `data` is the alert object, `id` an
+        increasing integer. Reconnect with `Last-Event-ID` to receive what was missed first (events are kept 24
+        hours; an id no longer kept gets one `alert.resync` event: refetch the active list). A comment line at
+        least every 15 s; the stream closes within 60 s of its session's end."""
+        digest: bytes = request.state.token_digest
+
+        async def still_allowed() -> bool:
+            return await session_still_live(db, digest, principal)
+
+        hub: EventHub = request.app.state.event_hub
+        return ServerSentEvent(
+            stream_events(hub, Viewer.of(principal), last_event_id, still_allowed),
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
 
     @get(

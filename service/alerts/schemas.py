@@ -108,3 +108,12 @@ class CancelAlert(Input):
 
 class EscalateAlert(Input):
     note: Annotated[str, trimmed(0, 500)] | None = None
+
+
+class StreamEventRow(Row):
+    """An event as the stream sends it; ``visible_to[i]``: whether the i-th viewer asked about may see it."""
+
+    id: int
+    event_type: EventType
+    data: str
+    visible_to: list[bool]

@@ -90,11 +90,13 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any], handler: 
     match = _BEARER.match(header)
     principal = None
     if match:
+        digest = token_digest(match.group(1))
         async with database_of(connection).connection() as conn:
-            principal = await sql.auth.authenticate.one(conn, token_digest(match.group(1)))
+            principal = await sql.auth.authenticate.one(conn, digest)
     if principal is None:
         raise Unauthorized("the token is invalid, expired or revoked", headers=_CHALLENGE)
     connection.state.principal = principal
+    connection.state.token_digest = digest
     if principal.must_change_password and not handler.opt.get("password_change_allowed"):
         await _deny(connection, "password_change_required")
         raise Forbidden(PASSWORD_CHANGE_REQUIRED)
@@ -127,6 +129,18 @@ async def _deny(connection: ASGIConnection[Any, Any, Any, Any], reason: str, **m
                 **metadata,
             },
         )
+
+
+async def session_still_live(db: Database, token_digest: bytes, principal: Principal) -> bool:
+    """Whether the session a long request (the stream) started with is still live, for the same role and
+    department: a revoked or expired session, or a deactivated user, ends it."""
+    async with db.connection() as conn:
+        now = await sql.auth.authenticate.one(conn, token_digest)
+    return (
+        now is not None
+        and now.session_id == principal.session_id
+        and (now.role, now.department_id) == (principal.role, principal.department_id)
+    )
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:

@@ -1,8 +1,9 @@
 """The maintenance loop: every serve process runs one; each pass is a few short statements, safe to run
 side by side in many processes (each DELETE touches only rows no request can use any more).
 
-Today it prunes what login leaves behind: sessions a day past their expiry, expired two-factor challenges and
-old login rate windows. Later passes (event pruning, audit partitions) join the same loop.
+It prunes what login leaves behind (sessions a day past their expiry, expired two-factor challenges, old login
+rate windows) and alert events older than the stream's 24-hour replay window.
+Later passes (audit partitions) join the same loop.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ async def prune_once(db: Database) -> dict[str, int]:
         removed["sessions"] = await sql.ops.prune_sessions.rows(conn)
         removed["login_challenges"] = await sql.ops.prune_login_challenges.rows(conn)
         removed["login_rate_limits"] = await sql.ops.prune_login_rate_limits.rows(conn)
+        removed["alert_events"] = await sql.ops.prune_alert_events.rows(conn)
     return removed
 
 

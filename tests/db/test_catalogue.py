@@ -24,6 +24,7 @@ ALL_HOSPITAL_STATEMENTS = {
     "ops/prune_login_challenges",
     "alerts/escalate_due",  # so do the escalation and expiry loops
     "alerts/expire_due",
+    "ops/prune_alert_events",
 }
 
 
