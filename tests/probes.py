@@ -89,3 +89,7 @@ class UserSecretsRow(Row):
     lockout_until: datetime | None
     must_change_password: bool
     password_expires_at: datetime | None
+
+
+class StreamKilledRow(Row):
+    killed: int
