@@ -102,6 +102,10 @@ class EventHub:
     def subscriber_count(self) -> int:
         return sum(len(h.subscribers) for h in self._hospitals.values())
 
+    def subscribers_of(self, hospital_id: uuid.UUID) -> frozenset[Subscriber]:
+        hospital = self._hospitals.get(hospital_id)
+        return frozenset(hospital.subscribers) if hospital else frozenset()
+
     # --- subscribers ----------------------------------------------------------------------------------------
 
     async def subscribe(self, viewer: Viewer) -> tuple[Subscriber, int]:
