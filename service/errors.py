@@ -203,7 +203,10 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         return problem_response(exc.status_code, exc.detail, errors=exc.errors, headers=exc.headers)
     if isinstance(exc, ValidationException):
         return problem_response(
-            400, "the request is not valid", errors=validation_errors(exc.extra), headers=exc.headers
+            400,
+            "the request is not valid",
+            errors=validation_errors(exc.extra, _parameter_names(request)),
+            headers=exc.headers,
         )
     if isinstance(exc, HTTPException) and exc.status_code < 500:
         return problem_response(exc.status_code, _http_detail(exc), headers=exc.headers)
@@ -257,8 +260,20 @@ _MISSING = re.compile(r"^Object missing required field `([^`]+)`$")
 _UNKNOWN = re.compile(r"^Object contains unknown field `([^`]+)`$")
 
 
-def validation_errors(extra: Any) -> list[FieldError]:
-    """Litestar's validation details -> FieldErrors with dotted paths and plain messages."""
+def _parameter_names(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The handler's parameters that the client knows by another name (``created_from`` is ``from``)."""
+    signature = getattr(request.scope.get("route_handler"), "parsed_fn_signature", None)
+    names: dict[str, str] = {}
+    for name, field in signature.parameters.items() if signature is not None else ():
+        alias = getattr(field.kwarg_definition, "name", None) or getattr(field.kwarg_definition, "query", None)
+        if isinstance(alias, str):
+            names[name] = alias
+    return names
+
+
+def validation_errors(extra: Any, parameter_names: dict[str, str] | None = None) -> list[FieldError]:
+    """Litestar's validation details -> FieldErrors with dotted paths and plain messages; a query parameter is
+    named as the client sent it (its declared name, else the camelCase of the Python one)."""
     errors: list[FieldError] = []
     for item in extra if isinstance(extra, list) else []:
         message = str(item.get("message", "invalid value"))
@@ -266,10 +281,10 @@ def validation_errors(extra: Any) -> list[FieldError]:
         if key == "data":  # the body itself
             key = ""
         elif item.get("source") == "query":
-            # Litestar names a query parameter by its Python name; the client knows it by the contract's
-            # camelCase name (``is_active`` -> ``isActive``). Path parameters keep the name the OpenAPI
-            # document gives them (``user_id``).
-            key = _camel(key)
+            # Litestar names a query parameter by its Python name; the client knows it by the name it sent
+            # (``created_from`` -> ``from``, ``is_active`` -> ``isActive``). Path parameters keep the name the
+            # OpenAPI document gives them (``user_id``).
+            key = (parameter_names or {}).get(key) or _camel(key)
         errors.append(_field_error(key, message))
     return errors
 

@@ -39,6 +39,7 @@ from service.errors import BadRequest, Conflict, FieldError, Forbidden, NotFound
 
 NO_SUCH_ALERT = "no such alert"
 INACTIVE_DEPARTMENT = "is not an active department of this hospital"
+NOT_OWN_ALERT = "operators may cancel only the alerts they raised"
 
 
 @dataclass(frozen=True)
@@ -162,15 +163,28 @@ async def cancel(db: Database, actor: Actor, principal: Principal, alert_id: uui
         changed = await sql.alerts.cancel.one(
             conn, viewer.hospital_id, alert_id, principal.user_id, data.reason, only_own
         )
+        current = None
         if changed is None and only_own:
             current = await sql.alerts.get_alert.one(conn, viewer.hospital_id, alert_id, *viewer.params)
-            if current is not None and current.created_by != principal.user_id:
-                raise Forbidden("operators may cancel only the alerts they raised")
-        return await _after_change(
-            conn, actor, viewer, alert_id, changed is not None, "alert.cancel", "alert.cancelled",
-            conflict="the alert is already resolved or cancelled",
-            metadata={"reason": data.reason} if data.reason else None,
-        )  # fmt: skip
+        if current is None or current.created_by == principal.user_id:
+            return await _after_change(
+                conn, actor, viewer, alert_id, changed is not None, "alert.cancel", "alert.cancelled",
+                conflict="the alert is already resolved or cancelled",
+                metadata={"reason": data.reason} if data.reason else None,
+            )  # fmt: skip
+    # Someone else's alert, for a role that may cancel only its own: refused, and the refusal audited (in a
+    # transaction of its own, as the guards do: the request changes nothing).
+    async with db.transaction() as conn:
+        await record(
+            conn,
+            actor,
+            "access.denied",
+            outcome="failure",
+            resource="alert",
+            resource_id=alert_id,
+            metadata={"reason": "not_own_alert", "permission": Permission.CANCEL_ALERT.value},
+        )
+    raise Forbidden(NOT_OWN_ALERT)
 
 
 async def escalate(db: Database, actor: Actor, principal: Principal, alert_id: uuid.UUID, note: str | None) -> AlertRow:
