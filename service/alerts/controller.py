@@ -11,7 +11,7 @@ from litestar.params import Body, HeaderParameter, JSONBody, PathParameter, Quer
 from litestar.response import ServerSentEvent
 
 from service.alerts import lifecycle
-from service.alerts.lifecycle import Viewer
+from service.alerts.lifecycle import NotOwnAlert, Viewer
 from service.alerts.schemas import (
     AlertPage,
     AlertRow,
@@ -23,7 +23,7 @@ from service.alerts.schemas import (
     Priority,
 )
 from service.alerts.stream import EventHub, stream_events
-from service.auth.guards import BEARER, CurrentActor, CurrentPrincipal, Db, permit, session_still_live
+from service.auth.guards import BEARER, CurrentActor, CurrentPrincipal, Db, deny, permit, session_still_live
 from service.auth.permissions import Permission
 from service.bodies import refuse_body
 from service.errors import BadRequest, FieldError, problem_responses
@@ -193,6 +193,7 @@ class AlertsController(Controller):
     )
     async def cancel(
         self,
+        request: Request[Any, Any, Any],
         db: Db,
         principal: CurrentPrincipal,
         actor: CurrentActor,
@@ -200,7 +201,14 @@ class AlertsController(Controller):
         data: OptionalCancel = None,
     ) -> AlertRow:
         """From `active` or `acknowledged` (else 409). Operators may cancel only the alerts they raised (403)."""
-        return await lifecycle.cancel(db, actor, principal, alert_id, data or CancelAlert())
+        try:
+            return await lifecycle.cancel(db, actor, principal, alert_id, data or CancelAlert())
+        except NotOwnAlert:
+            await deny(
+                request, "not_own_alert", resource="alert", resource_id=alert_id,
+                permission=Permission.CANCEL_ALERT.value,
+            )  # fmt: skip
+            raise
 
     @post(
         "/{alert_id:str}/escalate",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import uuid
 from typing import Any
 
 from litestar import Request
@@ -98,7 +99,7 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any], handler: 
     connection.state.principal = principal
     connection.state.token_digest = digest
     if principal.must_change_password and not handler.opt.get("password_change_allowed"):
-        await _deny(connection, "password_change_required")
+        await deny(connection, "password_change_required")
         raise Forbidden(PASSWORD_CHANGE_REQUIRED)
 
 
@@ -108,20 +109,29 @@ def permit(permission: Permission) -> Guard:
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         principal: Principal = connection.state.principal
         if scope_of(principal.role, permission) is None:
-            await _deny(connection, "role", permission=permission.value)
+            await deny(connection, "role", permission=permission.value)
             raise Forbidden(ROLE_FORBIDDEN)
 
     return guard
 
 
-async def _deny(connection: ASGIConnection[Any, Any, Any, Any], reason: str, **metadata: Any) -> None:
-    # A refused action is audited in a transaction of its own: the request it belongs to changes nothing.
+async def deny(
+    connection: ASGIConnection[Any, Any, Any, Any],
+    reason: str,
+    *,
+    resource: str | None = None,
+    resource_id: uuid.UUID | None = None,
+    **metadata: Any,
+) -> None:
+    """Audit a refused request as ``access.denied``, in a transaction of its own: the request changes nothing."""
     async with database_of(connection).transaction() as conn:
         await record(
             conn,
             actor_of(connection),
             "access.denied",
             outcome="failure",
+            resource=resource,
+            resource_id=resource_id,
             metadata={
                 "reason": reason,
                 "method": connection.scope.get("method"),

@@ -1,7 +1,8 @@
 -- name: escalate_due :one
 -- The escalation loop's step: claims one active alert whose acknowledgement deadline has passed (skipping any
 -- another process holds), raises it one level (reason timeout) with its next deadline, or none at the
--- hospital's maximum; an alert already at the maximum only loses its deadline. No row when nothing is due.
+-- hospital's maximum; an alert already at (or, the maximum lowered, above) it keeps its level and only loses
+-- its deadline. No row when nothing is due.
 -- returns: DueEscalationRow
 -- index: alerts_escalation_due_idx, hospital_settings_pkey
 -- scope: all hospitals (the background loop serves every hospital)
@@ -14,7 +15,8 @@ WITH due AS (
        FOR UPDATE SKIP LOCKED
 ), raised AS (
     UPDATE alerts a
-       SET escalation_level = least(a.escalation_level + 1, s.max_escalation_level),
+       SET escalation_level = CASE WHEN a.escalation_level < s.max_escalation_level
+                                   THEN a.escalation_level + 1 ELSE a.escalation_level END,
            next_escalation_at = CASE
                WHEN a.escalation_level + 1 < s.max_escalation_level
                THEN now() + make_interval(secs => CASE a.priority

@@ -7,6 +7,13 @@ route cannot be missed, before 403, which comes before 400 (invalid body or para
 or another hospital's). The routes every user may use on its own account (logout, password, 2FA) are open to
 every role.
 
+Alerts: the roles table grants the permission; which alerts a role may act on is narrowed by the rows, not the
+guard (nurses and doctors see their department's alerts and every escalated one; operators cancel only the
+alerts they raised). So the ward's nurse and doctor work in the ward's department, and each alert route acts on
+a fresh low-priority alert the ward's operator raised there, which every allowed role may act on. That an
+operator may not cancel someone else's alert is test_an_operator_may_not_cancel_an_alert_someone_else_raised.
+GET /alerts/stream is in the matrix too: its answer is read up to the status and headers, then dropped.
+
 Speed: one hospital with one logged-in user per role is built once for the module (`ward`); each test creates
 the fresh users or departments it changes, so no test depends on another's changes. That docs/api.md's
 permission table equals service/auth/permissions.py is tests/unit/test_docs_api.py.
@@ -31,7 +38,7 @@ from service.db.pool import Database
 from service.hospital.tenants import create_department
 from service.users.accounts import create_user
 from tests.api.conftest import PASSWORD, Staff, login, password_hash
-from tests.api.contract import NO_TOKEN, NOT_VALID, ROLE_FORBIDDEN, ROLES, TOKEN_REFUSED, problem
+from tests.api.contract import NO_TOKEN, NOT_VALID, ROLE_FORBIDDEN, ROLES, TOKEN_REFUSED, assert_problem, problem
 from tests.probes import AuditRow, probes
 
 EVERYONE = frozenset(ROLES)
@@ -66,6 +73,15 @@ class Ward:
     other_hospital: uuid.UUID
     other_user: uuid.UUID
     other_department: uuid.UUID
+    other_alert: uuid.UUID
+
+    def other_hospitals(self, kind: str | None) -> uuid.UUID:
+        """An id of the second hospital of the kind a route's ``{id}`` stands for."""
+        if kind == "department":
+            return self.other_department
+        if kind == "alert":
+            return self.other_alert
+        return self.other_user
 
 
 async def new_hospital(db: Database, name: str) -> uuid.UUID:
@@ -85,7 +101,9 @@ async def new_department(db: Database, hospital_id: uuid.UUID) -> uuid.UUID:
     return department_id
 
 
-async def new_user(db: Database, hospital_id: uuid.UUID, role: str = "nurse") -> Staff:
+async def new_user(
+    db: Database, hospital_id: uuid.UUID, role: str = "nurse", department_id: uuid.UUID | None = None
+) -> Staff:
     """A user created as the command line would (password PASSWORD, nothing to change), not logged in."""
     user_id = uuid.uuid4()
     email = f"roles.{role}.{user_id.hex[:12]}@test.example"
@@ -99,30 +117,61 @@ async def new_user(db: Database, hospital_id: uuid.UUID, role: str = "nurse") ->
             name=f"Roles {role} {user_id.hex[:6]}",
             role=role,  # type: ignore[arg-type]
             password_hash=password_hash(),
+            department_id=department_id,
         )
     assert row is not None
-    return Staff(id=user_id, hospital_id=hospital_id, email=email, role=role, department_id=None)  # type: ignore[arg-type]
+    return Staff(id=user_id, hospital_id=hospital_id, email=email, role=role, department_id=department_id)  # type: ignore[arg-type]
 
 
-async def logged_in(client: httpx.AsyncClient, db: Database, hospital_id: uuid.UUID, role: str) -> Staff:
-    staff = await new_user(db, hospital_id, role)
+async def logged_in(
+    client: httpx.AsyncClient,
+    db: Database,
+    hospital_id: uuid.UUID,
+    role: str,
+    department_id: uuid.UUID | None = None,
+) -> Staff:
+    staff = await new_user(db, hospital_id, role, department_id)
     response = await login(client, staff.email)
     assert response.status_code == 200, response.text
     staff.token = response.json()["token"]
     return staff
 
 
+# Nurses and doctors see the alerts of their own department (and escalated ones): the ward's work in its department.
+CARERS = frozenset({"nurse", "doctor"})
+
+
+async def new_alert_of(
+    db: Database, hospital_id: uuid.UUID, department_id: uuid.UUID, raised_by: uuid.UUID
+) -> uuid.UUID:
+    """An active low-priority alert, through the service's own statement (the second hospital needs only its id)."""
+    async with db.transaction() as conn:
+        alert = await sql.alerts.create_alert.one(
+            conn, hospital_id, uuid.uuid4(), department_id, "Other hospital's alert", None, "low", "other", None, None,
+            raised_by,
+        )  # fmt: skip
+    assert alert is not None
+    return alert.id
+
+
 @pytest.fixture(scope="module")
 async def ward(client: httpx.AsyncClient, db: Database) -> Ward:
     hospital_id = await new_hospital(db, "Roles hospital")
+    department_id = await new_department(db, hospital_id)
     other_hospital = await new_hospital(db, "Roles other hospital")
+    other_user = (await new_user(db, other_hospital)).id
+    other_department = await new_department(db, other_hospital)
     return Ward(
         hospital_id=hospital_id,
-        department_id=await new_department(db, hospital_id),
-        staff={role: await logged_in(client, db, hospital_id, role) for role in ROLES},
+        department_id=department_id,
+        staff={
+            role: await logged_in(client, db, hospital_id, role, department_id if role in CARERS else None)
+            for role in ROLES
+        },
         other_hospital=other_hospital,
-        other_user=(await new_user(db, other_hospital)).id,
-        other_department=await new_department(db, other_hospital),
+        other_user=other_user,
+        other_department=other_department,
+        other_alert=await new_alert_of(db, other_hospital, other_department, other_user),
     )
 
 
@@ -133,7 +182,8 @@ async def audit_rows(db: Database, hospital_id: uuid.UUID) -> list[AuditRow]:
 
 # --- the routes ----------------------------------------------------------------------------------------------
 
-Body = Callable[[], Any]
+Body = Callable[[Ward], Any]
+"""A request body (or query string, for a GET), made for the module's hospital."""
 
 
 def unique() -> str:
@@ -145,7 +195,8 @@ class Route:
     """One guarded route of /api/v1: who may call it, and a request that succeeds for them.
 
     ``target`` is what ``{id}`` stands for: a fresh user of the ward (``user``; ``inactive_user`` and
-    ``failed_user`` for activate and unlock, so that they change something), a fresh department, or nothing.
+    ``failed_user`` for activate and unlock, so that they change something), a fresh department, a fresh active
+    alert (``alert``), or nothing.
     """
 
     name: str
@@ -159,17 +210,47 @@ class Route:
     audit: str | None = None
     invalid: Body | None = None
     """A body (or query string, for a GET) the allowed roles get 400 for."""
+    invalid_detail: str = NOT_VALID
+    """The detail of that 400."""
     not_found: str | None = None
     """The detail of the 404 the allowed roles get for an unknown or another hospital's id."""
+    streams: bool = False
+    """The answer is an endless event stream: only its status and headers are read."""
+
+    @property
+    def parameter(self) -> str:
+        """The name of ``{id}`` in the app's route and the OpenAPI document (``/users/{id}`` is ``user_id``)."""
+        collection = re.search(r"/(\w+)/\{id\}", self.path)
+        assert collection is not None, self.path
+        return PATH_PARAMETERS[collection.group(1)]
 
     @property
     def template(self) -> str:
-        return self.path.replace("{id}", "{user_id:str}" if "users" in self.path else "{department_id:str}")
+        return self.path.replace("{id}", f"{{{self.parameter}:str}}") if "{id}" in self.path else self.path
+
+
+PATH_PARAMETERS = {"users": "user_id", "departments": "department_id", "alerts": "alert_id"}
+ALERT_CREATORS = frozenset({"operator", "head_doctor", "admin"})
+# "acknowledge / resolve alert": nurses and doctors if visible, head doctors; not operators, not admins.
+ALERT_HANDLERS = frozenset({"nurse", "doctor", "head_doctor"})
+# "cancel alert": operators their own alerts (the ward's alerts are the operator's), head doctors, admins.
+ALERT_CANCELLERS = frozenset({"operator", "head_doctor", "admin"})
+NO_SUCH_ALERT = "no such alert"
+NO_BODY = "this route takes no body: send none, or {}"
+
+
+def new_alert_body(ward: Ward) -> dict[str, Any]:
+    return {
+        "title": f"Alert {unique()}",
+        "priority": "low",
+        "alertType": "medical",
+        "departmentId": str(ward.department_id),
+    }
 
 
 ROUTES = [
     Route("me", "GET", "/api/v1/auth/me", EVERYONE, "users.read_self", 200),
-    Route("list-users", "GET", "/api/v1/users", USER_READERS, "users.read", 200, invalid=lambda: {"limit": "0"}),
+    Route("list-users", "GET", "/api/v1/users", USER_READERS, "users.read", 200, invalid=lambda _: {"limit": "0"}),
     Route(
         "read-user",
         "GET",
@@ -187,9 +268,9 @@ ROUTES = [
         ADMIN,
         "users.manage",
         201,
-        body=lambda: {"name": "New Person", "email": f"new.{unique()}@test.example", "role": "nurse"},
+        body=lambda _: {"name": "New Person", "email": f"new.{unique()}@test.example", "role": "nurse"},
         audit="user.create",
-        invalid=lambda: {"name": "New Person", "email": "not an email", "role": "nurse"},
+        invalid=lambda _: {"name": "New Person", "email": "not an email", "role": "nurse"},
     ),
     Route(
         "bulk-create-users",
@@ -198,9 +279,9 @@ ROUTES = [
         ADMIN,
         "users.manage",
         201,
-        body=lambda: {"users": [{"name": "Bulk Person", "email": f"bulk.{unique()}@test.example", "role": "doctor"}]},
+        body=lambda _: {"users": [{"name": "Bulk Person", "email": f"bulk.{unique()}@test.example", "role": "doctor"}]},
         audit="user.create",
-        invalid=lambda: {"users": []},
+        invalid=lambda _: {"users": []},
     ),
     Route(
         "update-user",
@@ -210,9 +291,9 @@ ROUTES = [
         "users.manage",
         200,
         target="user",
-        body=lambda: {"name": "Renamed Person"},
+        body=lambda _: {"name": "Renamed Person"},
         audit="user.update",
-        invalid=lambda: {"name": ""},
+        invalid=lambda _: {"name": ""},
         not_found="no such user",
     ),
     Route(
@@ -223,9 +304,9 @@ ROUTES = [
         "users.manage",
         200,
         target="user",
-        body=lambda: {"role": "doctor"},
+        body=lambda _: {"role": "doctor"},
         audit="user.role_change",
-        invalid=lambda: {"role": "superuser"},
+        invalid=lambda _: {"role": "superuser"},
         not_found="no such user",
     ),
     Route(
@@ -270,9 +351,9 @@ ROUTES = [
         "hospital.manage",
         200,
         # The module's hospital is shared: set a setting to the value it has, and a detail nothing reads.
-        body=lambda: {"address": f"Street {unique()}", "settings": {"lockoutMinutes": 15}},
+        body=lambda _: {"address": f"Street {unique()}", "settings": {"lockoutMinutes": 15}},
         audit="hospital.update",
-        invalid=lambda: {"settings": {"lockoutMinutes": 0}},
+        invalid=lambda _: {"settings": {"lockoutMinutes": 0}},
     ),
     Route("list-departments", "GET", "/api/v1/hospital/departments", EVERYONE, "hospital.read", 200),
     Route(
@@ -282,9 +363,9 @@ ROUTES = [
         ADMIN,
         "hospital.manage",
         201,
-        body=lambda: {"name": "New ward", "code": unique().upper()},
+        body=lambda _: {"name": "New ward", "code": unique().upper()},
         audit="department.create",
-        invalid=lambda: {"name": "New ward", "code": "not a code"},
+        invalid=lambda _: {"name": "New ward", "code": "not a code"},
     ),
     Route(
         "update-department",
@@ -294,14 +375,91 @@ ROUTES = [
         "hospital.manage",
         200,
         target="department",
-        body=lambda: {"name": "Renamed ward", "isActive": False},
+        body=lambda _: {"name": "Renamed ward", "isActive": False},
         audit="department.update",
-        invalid=lambda: {"isActive": "no"},
+        invalid=lambda _: {"isActive": "no"},
         not_found="no such department",
+    ),
+    Route(
+        "create-alert",
+        "POST",
+        "/api/v1/alerts",
+        ALERT_CREATORS,
+        "alerts.create",
+        201,
+        body=new_alert_body,
+        audit="alert.create",
+        invalid=lambda ward: {**new_alert_body(ward), "title": ""},
+    ),
+    # Seeing alerts: every role; which alerts each sees is narrowed by the rows, not by the permission.
+    Route("list-active-alerts", "GET", "/api/v1/alerts/active", EVERYONE, "alerts.view", 200),
+    Route("alert-history", "GET", "/api/v1/alerts", EVERYONE, "alerts.view", 200),
+    Route("alert-stream", "GET", "/api/v1/alerts/stream", EVERYONE, "alerts.view", 200, streams=True),
+    Route(
+        "read-alert",
+        "GET",
+        "/api/v1/alerts/{id}",
+        EVERYONE,
+        "alerts.view",
+        200,
+        target="alert",
+        not_found=NO_SUCH_ALERT,
+    ),
+    Route(
+        "acknowledge-alert",
+        "POST",
+        "/api/v1/alerts/{id}/acknowledge",
+        ALERT_HANDLERS,
+        "alerts.acknowledge",
+        200,
+        target="alert",
+        audit="alert.acknowledge",
+        invalid=lambda _: {"note": "seen"},
+        invalid_detail=NO_BODY,
+        not_found=NO_SUCH_ALERT,
+    ),
+    Route(
+        "resolve-alert",
+        "POST",
+        "/api/v1/alerts/{id}/resolve",
+        ALERT_HANDLERS,
+        "alerts.acknowledge",
+        200,
+        target="alert",
+        audit="alert.resolve",
+        invalid=lambda _: {"note": "done"},
+        invalid_detail=NO_BODY,
+        not_found=NO_SUCH_ALERT,
+    ),
+    Route(
+        "escalate-alert",
+        "POST",
+        "/api/v1/alerts/{id}/escalate",
+        EVERYONE,
+        "alerts.escalate",
+        200,
+        target="alert",
+        body=lambda _: {"note": "needs more hands"},
+        audit="alert.escalate",
+        invalid=lambda _: {"note": "x" * 501},
+        not_found=NO_SUCH_ALERT,
+    ),
+    Route(
+        "cancel-alert",
+        "POST",
+        "/api/v1/alerts/{id}/cancel",
+        ALERT_CANCELLERS,
+        "alerts.cancel",
+        200,
+        target="alert",
+        body=lambda _: {"reason": "raised by mistake"},
+        audit="alert.cancel",
+        invalid=lambda _: {"reason": "x" * 501},
+        not_found=NO_SUCH_ALERT,
     ),
 ]
 RESTRICTED = [route for route in ROUTES if route.allowed != EVERYONE]
-WITH_IDS = [route for route in RESTRICTED if route.not_found]
+WITH_IDS = [route for route in ROUTES if route.not_found]
 
 
 async def prepare_target(client: httpx.AsyncClient, db: Database, ward: Ward, kind: str | None) -> uuid.UUID | None:
@@ -310,6 +468,12 @@ async def prepare_target(client: httpx.AsyncClient, db: Database, ward: Ward, ki
         return None
     if kind == "department":
         return await new_department(db, ward.hospital_id)
+    if kind == "alert":
+        response = await client.post(
+            "/api/v1/alerts", json=new_alert_body(ward), headers=ward.staff["operator"].headers
+        )
+        assert response.status_code == 201, response.text
+        return uuid.UUID(response.json()["id"])
     user = await new_user(db, ward.hospital_id)
     if kind == "inactive_user":
         async with db.transaction() as conn:
@@ -328,21 +492,21 @@ async def call(
     query: dict[str, str] | None = None,
 ) -> httpx.Response:
     path = route.path.replace("{id}", str(target))
-    return await client.request(
-        route.method,
-        path,
-        json=body,
-        params=query,
-        headers=staff.headers if staff is not None else {},
-    )
+    headers = staff.headers if staff is not None else {}
+    if route.streams:
+        async with client.stream(route.method, path, json=body, params=query, headers=headers) as response:
+            if response.status_code != 200:
+                await response.aread()  # a problem body ends; a stream's does not
+            return response
+    return await client.request(route.method, path, json=body, params=query, headers=headers)
 
 
-def request_of(route: Route, invalid: bool = False) -> tuple[Any, dict[str, str] | None]:
+def request_of(route: Route, ward: Ward, invalid: bool = False) -> tuple[Any, dict[str, str] | None]:
     """(body, query) of a request to ``route``: the valid one, or the one the allowed roles get 400 for."""
     make = route.invalid if invalid else route.body
     if make is None:
         return None, None
-    value = make()
+    value = make(ward)
     return (None, value) if route.method == "GET" else (value, None)
 
 
@@ -386,13 +550,19 @@ async def test_each_role_gets_2xx_or_403_as_the_roles_table_says(
 ) -> None:
     staff = ward.staff[role]
     target = await prepare_target(client, db, ward, route.target)
-    body, query = request_of(route)
+    body, query = request_of(route, ward)
     if role not in route.allowed:
         await refused(client, db, ward, route, staff, target, body, query)
         return
     before = await audit_rows(db, ward.hospital_id)
     response = await call(client, route, staff, target, body, query)
-    assert response.status_code == route.status, response.text
+    assert response.status_code == route.status, (
+        route.name,
+        role,
+        response.text if response.is_stream_consumed else "",
+    )
+    if route.streams:
+        assert response.headers["content-type"].startswith("text/event-stream")
     if target is not None:
         assert response.json()["id"] == str(target)
     written = [(row.action, row.user_id) for row in (await audit_rows(db, ward.hospital_id))[len(before) :]]
@@ -402,19 +572,19 @@ async def test_each_role_gets_2xx_or_403_as_the_roles_table_says(
 # --- the order of checks: 403 before 400 and 404 -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("route", [route for route in RESTRICTED if route.invalid], ids=lambda route: route.name)
+@pytest.mark.parametrize("route", [route for route in ROUTES if route.invalid], ids=lambda route: route.name)
 async def test_a_refused_role_gets_403_even_with_an_invalid_body(
     client: httpx.AsyncClient, db: Database, ward: Ward, route: Route
 ) -> None:
     target = await prepare_target(client, db, ward, route.target)
-    body, query = request_of(route, invalid=True)
+    body, query = request_of(route, ward, invalid=True)
     for role in ROLES:
         if role not in route.allowed:
             await refused(client, db, ward, route, ward.staff[role], target, body, query)
             continue
         response = await call(client, route, ward.staff[role], target, body, query)
-        assert response.status_code == 400, response.text
-        assert response.json()["detail"] == NOT_VALID
+        assert response.status_code == 400, (role, response.text)
+        assert response.json()["detail"] == route.invalid_detail
 
 
 @pytest.mark.parametrize("whose", ["unknown", "other-hospital"])
@@ -422,11 +592,9 @@ async def test_a_refused_role_gets_403_even_with_an_invalid_body(
 async def test_a_refused_role_gets_403_whatever_the_id(
     client: httpx.AsyncClient, db: Database, ward: Ward, route: Route, whose: str
 ) -> None:
-    if whose == "unknown":
-        target = uuid.uuid4()
-    else:
-        target = ward.other_department if route.target == "department" else ward.other_user
-    body, query = request_of(route)
+    # And an allowed role gets 404, the same for an id that exists nowhere and one of another hospital.
+    target = uuid.uuid4() if whose == "unknown" else ward.other_hospitals(route.target)
+    body, query = request_of(route, ward)
     for role in ROLES:
         if role not in route.allowed:
             await refused(client, db, ward, route, ward.staff[role], target, body, query)
@@ -440,30 +608,105 @@ async def test_a_refused_role_gets_403_even_for_a_malformed_id(
     client: httpx.AsyncClient, db: Database, ward: Ward
 ) -> None:
     for route in WITH_IDS:
-        body, query = request_of(route)
-        await refused(client, db, ward, route, ward.staff["nurse"], "not-a-uuid", body, query)
+        body, query = request_of(route, ward)
+        for role in sorted(EVERYONE - route.allowed):
+            await refused(client, db, ward, route, ward.staff[role], "not-a-uuid", body, query)
 
 
 async def test_an_allowed_role_gets_400_naming_a_malformed_id(client: httpx.AsyncClient, ward: Ward) -> None:
     # 401, then 403, then 400: the id is validated after the guards, and named as the OpenAPI document names it.
     for route in WITH_IDS:
-        body, query = request_of(route)
-        response = await call(client, route, ward.staff["admin"], "not-a-uuid", body, query)
-        assert response.status_code == 400, (route.name, response.text)
-        parameter = re.search(r"\{(\w+)", route.template)
-        assert parameter is not None
-        assert response.json() == {
-            **problem(400, "the request is not valid"),
-            "errors": [{"field": parameter.group(1), "message": "is not a UUID"}],
-        }, route.name
+        body, query = request_of(route, ward)
+        for role in sorted(route.allowed):
+            response = await call(client, route, ward.staff[role], "not-a-uuid", body, query)
+            assert response.status_code == 400, (route.name, role, response.text)
+            assert response.json() == {
+                **problem(400, NOT_VALID),
+                "errors": [{"field": route.parameter, "message": "is not a UUID"}],
+            }, (route.name, role)
 
 
 async def test_no_token_is_401_even_for_a_malformed_id(client: httpx.AsyncClient, ward: Ward) -> None:
     for route in WITH_IDS:
-        body, query = request_of(route)
+        body, query = request_of(route, ward)
         response = await call(client, route, None, "not-a-uuid", body, query)
         assert response.status_code == 401, (route.name, response.text)
         assert response.json() == problem(401, NO_TOKEN)
+
+
+# --- "own alerts": what an operator may cancel ------------------------------------------------------------------
+
+OWN_ALERTS_ONLY = "operators may cancel only the alerts they raised"
+
+
+async def alert_of(client: httpx.AsyncClient, ward: Ward, alert_id: uuid.UUID) -> dict[str, Any]:
+    response = await client.get(f"/api/v1/alerts/{alert_id}", headers=ward.staff["head_doctor"].headers)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def raise_alert(client: httpx.AsyncClient, ward: Ward, staff: Staff) -> uuid.UUID:
+    response = await client.post("/api/v1/alerts", json=new_alert_body(ward), headers=staff.headers)
+    assert response.status_code == 201, response.text
+    return uuid.UUID(response.json()["id"])
+
+
+async def someone_elses_alert(client: httpx.AsyncClient, db: Database, ward: Ward, raised_by: str) -> uuid.UUID:
+    if raised_by == "another operator":
+        return await raise_alert(client, ward, await logged_in(client, db, ward.hospital_id, "operator"))
+    return await raise_alert(client, ward, ward.staff[raised_by])
+
+
+async def refused_cancel(client: httpx.AsyncClient, db: Database, ward: Ward, alert_id: uuid.UUID) -> AuditRow:
+    """The ward's operator cancels ``alert_id``: 403, nothing changes, and one audit row is written: that row."""
+    operator = ward.staff["operator"]
+    before = await audit_rows(db, ward.hospital_id)
+    response = await client.post(
+        f"/api/v1/alerts/{alert_id}/cancel", json={"reason": "not mine"}, headers=operator.headers
+    )
+    assert_problem(response, 403, OWN_ALERTS_ONLY)
+    alert = await alert_of(client, ward, alert_id)
+    assert (alert["status"], alert["cancelReason"]) == ("active", None)
+    written = (await audit_rows(db, ward.hospital_id))[len(before) :]
+    assert [(row.action, row.outcome, row.user_id) for row in written] == [("access.denied", "failure", operator.id)]
+    assert written[0].session_id is not None
+    return written[0]
+
+
+@pytest.mark.parametrize("raised_by", ["head_doctor", "admin", "another operator"])
+async def test_an_operator_may_not_cancel_an_alert_someone_else_raised(
+    client: httpx.AsyncClient, db: Database, ward: Ward, raised_by: str
+) -> None:
+    alert_id = await someone_elses_alert(client, db, ward, raised_by)
+    denial = await refused_cancel(client, db, ward, alert_id)
+    assert (denial.resource, denial.resource_id) == ("alert", str(alert_id))
+    assert denial.metadata["reason"] == "not_own_alert"
+    assert denial.metadata["permission"] == "alerts.cancel"
+
+
+async def test_an_operators_refused_cancel_names_the_request_like_every_refusal(
+    client: httpx.AsyncClient, db: Database, ward: Ward
+) -> None:
+    alert_id = await someone_elses_alert(client, db, ward, "head_doctor")
+    denial = await refused_cancel(client, db, ward, alert_id)
+    assert denial.metadata == {
+        "reason": "not_own_alert",
+        "method": "POST",
+        "path": f"/api/v1/alerts/{alert_id}/cancel",
+        "permission": "alerts.cancel",
+    }
+
+
+async def test_an_operator_may_cancel_the_alerts_it_raised_once(client: httpx.AsyncClient, ward: Ward) -> None:
+    operator = ward.staff["operator"]
+    alert_id = await raise_alert(client, ward, operator)
+    path = f"/api/v1/alerts/{alert_id}/cancel"
+    response = await client.post(path, json={"reason": "false alarm"}, headers=operator.headers)
+    assert response.status_code == 200, response.text
+    assert (response.json()["status"], response.json()["cancelReason"]) == ("cancelled", "false alarm")
+    # Closed: 409, not 403, for its own raiser.
+    again = await client.post(path, headers=operator.headers)
+    assert_problem(again, 409, "the alert is already resolved or cancelled")
 
 
 # --- 401 before everything, on every route the app has ---------------------------------------------------------
