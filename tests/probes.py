@@ -50,6 +50,12 @@ class TableNameRow(Row):
     name: str
 
 
+class JsonObjectRow(Row):
+    """A probe's row as one JSON object (``... AS data``), for probes whose columns only one test reads."""
+
+    data: dict[str, Any]
+
+
 @cache
 def probes() -> Catalogue:
     return load_catalogue(Path(__file__).resolve().parent / "sql")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -176,7 +175,7 @@ async def alert_events(db: Database, hospital_id: uuid.UUID) -> list[Event]:
         rows = await probes().probe.alerts_events.many(conn, hospital_id)
     events = []
     for row in rows:
-        raw = json.loads(row.name)
+        raw = row.data
         events.append(
             Event(
                 id=raw["id"],
@@ -225,7 +224,7 @@ async def internals(db: Database, hospital_id: uuid.UUID, alert_id: str) -> dict
     async with db.transaction() as conn:
         row = await probes().probe.alerts_internals.one(conn, hospital_id, uuid.UUID(alert_id))
     assert row is not None
-    return json.loads(row.name)  # type: ignore[no-any-return]
+    return row.data
 
 
 async def deadline(db: Database, hospital_id: uuid.UUID, alert_id: str) -> datetime | None:

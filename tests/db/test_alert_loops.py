@@ -21,7 +21,6 @@ on the alert, and the checks are on the final state and on rows written exactly 
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -177,8 +176,7 @@ class AlertState:
     resolved_at: datetime | None
 
     @classmethod
-    def of(cls, text: str) -> AlertState:
-        row = json.loads(text)
+    def of(cls, row: dict[str, Any]) -> AlertState:
         return cls(
             id=uuid.UUID(row["id"]),
             status=row["status"],
@@ -195,7 +193,7 @@ async def states(db: Database, hospital_id: uuid.UUID) -> dict[uuid.UUID, AlertS
     """Every alert of the hospital as it is once any loop's step in flight on it has committed."""
     async with db.transaction() as conn:
         rows = await probes().probe.loops_alerts.many(conn, hospital_id)
-    found = [AlertState.of(row.name) for row in rows]
+    found = [AlertState.of(row.data) for row in rows]
     return {state.id: state for state in found}
 
 
@@ -206,7 +204,7 @@ async def state(db: Database, hospital_id: uuid.UUID, alert_id: uuid.UUID) -> Al
 async def escalations(db: Database, hospital_id: uuid.UUID) -> list[dict[str, Any]]:
     """The hospital's alert_escalations rows, oldest first, without their time."""
     async with db.transaction() as conn:
-        rows = [json.loads(row.name) for row in await probes().probe.loops_escalations.many(conn, hospital_id)]
+        rows = [row.data for row in await probes().probe.loops_escalations.many(conn, hospital_id)]
     for row in rows:
         assert row.pop("escalatedAt") is not None
     return rows
@@ -215,7 +213,7 @@ async def escalations(db: Database, hospital_id: uuid.UUID) -> list[dict[str, An
 async def events(db: Database, hospital_id: uuid.UUID) -> list[dict[str, Any]]:
     """The hospital's alert_events rows, oldest first."""
     async with db.transaction() as conn:
-        return [json.loads(row.name) for row in await probes().probe.loops_events.many(conn, hospital_id)]
+        return [row.data for row in await probes().probe.loops_events.many(conn, hospital_id)]
 
 
 async def audit(db: Database, hospital_id: uuid.UUID, action: str) -> list[AuditRow]:
