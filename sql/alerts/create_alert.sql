@@ -9,11 +9,7 @@ WITH created AS (
     INSERT INTO alerts (id, hospital_id, department_id, title, description, priority, alert_type, room_number,
                         expires_at, created_by, next_escalation_at)
     SELECT $2, d.hospital_id, d.id, $4, $5, $6, $7, $8, $9, $10,
-           now() + make_interval(secs => CASE $6
-               WHEN 'critical' THEN s.ack_timeout_critical_seconds
-               WHEN 'high'     THEN s.ack_timeout_high_seconds
-               WHEN 'medium'   THEN s.ack_timeout_medium_seconds
-               ELSE s.ack_timeout_low_seconds END)
+           now() + ack_timeout(s, $6)
       FROM departments d
       JOIN hospital_settings s ON s.hospital_id = d.hospital_id
      WHERE d.hospital_id = $1 AND d.id = $3 AND d.is_active

@@ -10,11 +10,7 @@ WITH raised AS (
        SET escalation_level = a.escalation_level + 1,
            next_escalation_at = CASE
                WHEN a.status = 'active' AND a.escalation_level + 1 < s.max_escalation_level
-               THEN now() + make_interval(secs => CASE a.priority
-                   WHEN 'critical' THEN s.ack_timeout_critical_seconds
-                   WHEN 'high'     THEN s.ack_timeout_high_seconds
-                   WHEN 'medium'   THEN s.ack_timeout_medium_seconds
-                   ELSE s.ack_timeout_low_seconds END)
+               THEN now() + ack_timeout(s, a.priority)
                END,
            updated_at = now()
       FROM hospital_settings s

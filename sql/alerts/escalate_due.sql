@@ -19,11 +19,7 @@ WITH due AS (
                                    THEN a.escalation_level + 1 ELSE a.escalation_level END,
            next_escalation_at = CASE
                WHEN a.escalation_level + 1 < s.max_escalation_level
-               THEN now() + make_interval(secs => CASE a.priority
-                   WHEN 'critical' THEN s.ack_timeout_critical_seconds
-                   WHEN 'high'     THEN s.ack_timeout_high_seconds
-                   WHEN 'medium'   THEN s.ack_timeout_medium_seconds
-                   ELSE s.ack_timeout_low_seconds END)
+               THEN now() + ack_timeout(s, a.priority)
                END,
            updated_at = now()
       FROM due, hospital_settings s
