@@ -22,7 +22,7 @@ from service.alerts.schemas import (
     EscalateAlert,
     Priority,
 )
-from service.alerts.stream import EventHub, stream_events
+from service.alerts.stream import EventHub, SessionVerdict, stream_events
 from service.auth.guards import BEARER, CurrentActor, CurrentPrincipal, Db, deny, permit, session_still_live
 from service.auth.permissions import Permission
 from service.bodies import refuse_body
@@ -132,16 +132,17 @@ class AlertsController(Controller):
         `alert.escalated` events for the alerts the caller may see; `data` is the alert object, `id` an
         increasing integer. Reconnect with `Last-Event-ID` to receive what was missed first (events are kept 24
         hours; an id no longer kept gets one `alert.resync` event: refetch the active list). A comment line at
-        least every 15 s; the stream closes within 60 s of its session's end."""
+        least every 15 s; the stream closes within 60 s of its session's end (after an `alert.resync` when
+        the user's department or role changed: reconnect)."""
         digest: bytes = request.state.token_digest
 
-        async def still_allowed() -> bool:
+        async def still_allowed() -> SessionVerdict:
             return await session_still_live(db, digest, principal)
 
         hub: EventHub = request.app.state.event_hub
         return ServerSentEvent(
             stream_events(hub, Viewer.of(principal), last_event_id, still_allowed),
-            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+            headers={"X-Accel-Buffering": "no"},  # (Cache-Control: no-store is on every /api answer)
         )
 
     @get(

@@ -25,6 +25,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import asyncpg
 from litestar.response import ServerSentEventMessage
@@ -41,14 +42,19 @@ CHANNEL = "alert_events"
 QUEUE_SIZE = 1000
 """Events a subscriber may have waiting; beyond, it is too slow and is disconnected."""
 BATCH = 500
-KEEPALIVE_SECONDS = 15.0
-RECHECK_SECONDS = 30.0
+KEEPALIVE_SECONDS = 10.0
+"""Idle streams get a comment this often (API.md: at least every 15 s; 10 leaves room for a busy loop)."""
+RECHECK_SECONDS = 15.0
 """How often a stream checks that its session is still live (revoked or deactivated: closed within 60 s)."""
 RECONNECT_SECONDS = 1.0
+FIRST_RECONNECT_SECONDS = 0.05
+"""A dropped LISTEN connection is reopened at once (then every RECONNECT_SECONDS while that fails), so the
+events committed meanwhile are late by a moment, not a second."""
 
 ViewerKind = tuple[str, str, uuid.UUID | None]
-StillAllowed = Callable[[], Awaitable[bool]]
-"""Answers whether a stream's session is still live."""
+SessionVerdict = Literal["live", "changed", "ended"]
+StillAllowed = Callable[[], Awaitable[SessionVerdict]]
+"""Whether a stream's session is still live, for the same role and department (else changed, or ended)."""
 
 
 @dataclass(eq=False)
@@ -208,7 +214,7 @@ class EventHub:
                     connection.terminate()
             self.reconnects += 1
             logger.warning("stream listener lost its connection; reconnecting")
-            await asyncio.sleep(RECONNECT_SECONDS)
+            await asyncio.sleep(FIRST_RECONNECT_SECONDS)
 
     def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         hospital_text, _, _ = payload.partition(":")
@@ -275,14 +281,20 @@ async def stream_events(
                     yield message(row)
             if time.monotonic() - last_checked >= RECHECK_SECONDS:
                 last_checked = time.monotonic()
-                if not await still_allowed():
+                verdict = await still_allowed()
+                if verdict == "changed":
+                    # The user now sees another set of alerts (a new department): what this stream sent was for
+                    # the old one. Tell the client to refetch, from here on, and end; it reconnects as it is now.
+                    yield ServerSentEventMessage(event="alert.resync", data="{}", id=str(sent))
+                if verdict != "live":
                     return
     finally:
         hub.unsubscribe(subscriber)
 
 
 def _event_id(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) <= 18 else None
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 async def _replay(db: Database, viewer: Viewer, after: int, feed_start: int) -> AsyncIterator[ServerSentEventMessage]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from litestar import Request
 from litestar.connection import ASGIConnection
@@ -141,16 +141,18 @@ async def deny(
         )
 
 
-async def session_still_live(db: Database, token_digest: bytes, principal: Principal) -> bool:
-    """Whether the session a long request (the stream) started with is still live, for the same role and
-    department: a revoked or expired session, or a deactivated user, ends it."""
+async def session_still_live(
+    db: Database, token_digest: bytes, principal: Principal
+) -> Literal["live", "changed", "ended"]:
+    """Whether the session a long request (the stream) started with is still live ("ended": revoked, expired,
+    or its user deactivated) and its user still the same role in the same department ("changed")."""
     async with db.connection() as conn:
         now = await sql.auth.authenticate.one(conn, token_digest)
-    return (
-        now is not None
-        and now.session_id == principal.session_id
-        and (now.role, now.department_id) == (principal.role, principal.department_id)
-    )
+    if now is None or now.session_id != principal.session_id:
+        return "ended"
+    if (now.role, now.department_id) != (principal.role, principal.department_id):
+        return "changed"
+    return "live"
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:

@@ -64,6 +64,9 @@ async def update_hospital(db: Database, actor: Actor, hospital_id: uuid.UUID, pa
                 _or_none(s.session_idle_minutes),
                 _or_none(s.audit_retention_days),
             )
+            if s.max_escalation_level is not msgspec.UNSET:
+                # Alerts that stopped at a lower maximum climb again (an escalation depends on this setting).
+                await sql.alerts.rearm_escalations.rows(conn, hospital_id)
         hospital = await _hospital(conn, hospital_id)
         await record(
             conn, actor, "hospital.update", resource="hospital", resource_id=hospital_id, metadata={"fields": changed}

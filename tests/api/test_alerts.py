@@ -1392,3 +1392,38 @@ async def test_a_from_or_to_without_an_offset_is_400(client: httpx.AsyncClient, 
     # A time with no offset names no instant (whose midnight?): refused, as for expiresAt.
     response = await client.get(ALERTS, params={name: "2026-01-01T00:00:00"}, headers=admin.headers)
     assert_problem(response, 400, NOT_VALID, [(name, "needs a UTC offset (RFC 3339)")])
+
+
+async def test_raising_the_maximum_level_restarts_the_clock_of_alerts_stopped_at_the_old_one(
+    client: httpx.AsyncClient, db: Database, hospital_id: uuid.UUID, department_id: uuid.UUID, admin: Staff
+) -> None:
+    await patch_settings(client, admin, {"maxEscalationLevel": 1, "ackTimeoutSeconds": {"high": 120}})
+    alert = await raise_alert(client, admin, department_id)
+    escalated = await acted(client, admin, alert["id"], "escalate")
+    assert (await internals(db, hospital_id, alert["id"]))["nextEscalationAt"] is None  # stopped at the maximum
+    await patch_settings(client, admin, {"maxEscalationLevel": 3})
+    deadline = (await internals(db, hospital_id, alert["id"]))["nextEscalationAt"]
+    # Counted from its last escalation, as if the maximum had always been 3.
+    assert parse(deadline) == parse(escalated["updatedAt"]) + timedelta(seconds=120)
+
+
+async def test_concurrent_escalations_keep_their_times_in_level_order(
+    client: httpx.AsyncClient, db: Database, hospital_id: uuid.UUID, department_id: uuid.UUID, admin: Staff
+) -> None:
+    # Each waits for the previous one's row lock, so each commits later: its times must not be earlier.
+    await patch_settings(client, admin, {"maxEscalationLevel": 10})
+    alert = await raise_alert(client, admin, department_id)
+    responses = await asyncio.gather(*(act(client, admin, alert["id"], "escalate") for _ in range(10)))
+    assert sorted(r.status_code for r in responses) == [200] * 10
+    steps = (await get_alert(client, admin, alert["id"]))["escalations"]
+    assert [s["toLevel"] for s in steps] == list(range(1, 11))
+    times = [parse(s["escalatedAt"]) for s in steps]
+    assert times == sorted(times)
+    events = [e for e in await alert_events(db, hospital_id) if e.alert_id == alert["id"]]
+    updated = [parse(e.payload["updatedAt"]) for e in events]
+    assert [e.payload["escalationLevel"] for e in events] == list(range(11))
+    assert updated == sorted(updated)
+
+
+def parse(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -261,3 +261,29 @@ async def test_the_stream_needs_a_token_and_is_open_to_every_role(
         staff = await make_staff(role)
         async with reading(client, staff) as reader:
             assert reader.comments[0] == "connected"
+
+
+async def test_a_department_change_sends_a_resync_and_ends_the_stream(
+    client: httpx.AsyncClient,
+    admin: Staff,
+    make_staff: MakeStaff,
+    department_id: uuid.UUID,
+    other_department: uuid.UUID,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # What the stream sent was for the old department: the client refetches, then reconnects as it is now.
+    monkeypatch.setattr(stream, "KEEPALIVE_SECONDS", 0.1)
+    monkeypatch.setattr(stream, "RECHECK_SECONDS", 0.2)
+    nurse = await make_staff("nurse", department_id=department_id)
+    async with reading(client, nurse) as reader:
+        moved = await client.patch(
+            f"/api/v1/users/{nurse.id}", json={"departmentId": str(other_department)}, headers=admin.headers
+        )
+        assert moved.status_code == 200
+        async with asyncio.timeout(5):
+            await reader.closed_by_server.wait()
+    assert [e["event"] for e in reader.of_type()] == ["alert.resync"]
+    async with reading(client, nurse) as again:
+        theirs = await raise_alert(client, admin, other_department)
+        await again.wait_for(1)
+    assert again.alert_ids() == [theirs]  # the new department's alerts, on the same session
