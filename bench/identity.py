@@ -33,56 +33,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
-from psycopg import sql as pgsql
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tests.e2e.processes import ServeProcess, run  # noqa: E402  (the same process helpers the e2e tests use)
+from common import PASSWORD, SERVE_ENV, bench_database, rss_mib, step, summary
 
-PASSWORD = "bench-password-2026"
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def summary(name: str, samples: list[float]) -> str:
-    ms = [s * 1000 for s in samples]
-    return (
-        f"{name:<44} n={len(ms):>4}  p50={percentile(ms, 0.5):8.1f} ms  p99={percentile(ms, 0.99):8.1f} ms"
-        f"  max={max(ms):8.1f} ms"
-    )
-
-
-def server_url() -> str:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return url
-    from service.db.embedded import embedded_database_url
-
-    return embedded_database_url(REPO_ROOT / ".data")
-
-
-def with_database(url: str, database: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    return urlunsplit(urlsplit(url)._replace(path="/" + database))
-
-
-def rss_mib(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def step(message: str) -> None:
-    print(f"-- {message}", flush=True)
+from tests.e2e.processes import ServeProcess
 
 
 async def bulk_create(http: httpx.AsyncClient, headers: dict[str, str], batches: int) -> list[float]:
@@ -167,10 +123,10 @@ async def me_during(http: httpx.AsyncClient, headers: dict[str, str], work: Any)
     return await prober, result
 
 
-async def measure(base_url: str, email: str, args: argparse.Namespace, pid: int) -> None:
+async def measure(base_url: str, email: str, password: str, args: argparse.Namespace, pid: int) -> None:
     limits = httpx.Limits(max_connections=args.concurrency + 2)
     async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as http:
-        token = (await http.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})).json()["token"]
+        token = (await http.post("/api/v1/auth/login", json={"email": email, "password": password})).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
         step(f"bulk create: {args.batches} batches of 100 users, one after another")
         bulk = await bulk_create(http, headers, args.batches)
@@ -207,37 +163,13 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent login clients (default 8)")
     args = parser.parse_args()
 
-    server = server_url()
-    name = f"ha_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(with_database(server, "postgres"), autocommit=True) as conn:
-        conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    database_url = with_database(server, name)
-    env = {"HOSPITAL_ALERTS_LOGIN_RATE_PER_MINUTE": "100000", "HOSPITAL_ALERTS_LOG_LEVEL": "WARNING"}
-    try:
-        step(f"database {name}: migrating, creating a hospital and its admin")
-        migrated = run("migrate", "up", database_url=database_url, **env)
-        if migrated.returncode != 0:
-            raise SystemExit(migrated.stderr)
-        created = run("create-hospital", "--name", "Bench General Hospital", database_url=database_url, **env)
-        if created.returncode != 0:
-            raise SystemExit(created.stderr)
-        hospital_id = created.stdout.strip().splitlines()[-1]
-        email = "admin@bench.example"
-        admin = run(
-            "create-admin", "--hospital-id", hospital_id, "--email", email, "--password", "-",
-            database_url=database_url, stdin=PASSWORD, **env,
-        )  # fmt: skip
-        if admin.returncode != 0:
-            raise SystemExit(admin.stderr)
-        with (
-            tempfile.TemporaryDirectory() as logs,
-            ServeProcess(database_url, Path(logs) / "serve.log", **env) as serve,
-        ):
-            serve.wait_ready()
-            asyncio.run(measure(serve.base_url, email, args, serve.process.pid))
-    finally:
-        with psycopg.connect(with_database(server, "postgres"), autocommit=True) as conn:
-            conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
+    with (
+        bench_database() as database,
+        tempfile.TemporaryDirectory() as logs,
+        ServeProcess(database.url, Path(logs) / "serve.log", **SERVE_ENV) as serve,
+    ):
+        serve.wait_ready()
+        asyncio.run(measure(serve.base_url, database.admin_email, database.admin_password, args, serve.process.pid))
     return 0
 
 

@@ -17,20 +17,15 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
-import psycopg
-from psycopg import sql as pgsql
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench.identity import percentile, rss_mib, server_url, step, with_database  # noqa: E402
-from tests.e2e.processes import ServeProcess, run  # noqa: E402
+from common import SERVE_ENV, bench_database, percentile, rss_mib, step
 
-PASSWORD = "bench-password-2026"
+from tests.e2e.processes import ServeProcess
 
 
 async def subscriber(base_url: str, token: str, arrivals: dict[str, list[float]], ready: asyncio.Event) -> None:
@@ -89,41 +84,22 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=20.0, help="alerts raised per second")
     args = parser.parse_args()
 
-    server = server_url()
-    name = f"ha_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(with_database(server, "postgres"), autocommit=True) as conn:
-        conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    url = with_database(server, name)
-    env = {"HOSPITAL_ALERTS_LOGIN_RATE_PER_MINUTE": "100000", "HOSPITAL_ALERTS_LOG_LEVEL": "WARNING"}
-    try:
-        step(f"database {name}: migrating, a hospital, its admin, two serve processes")
-        assert run("migrate", "up", database_url=url, **env).returncode == 0
-        hospital_id = run("create-hospital", "--name", "Bench", database_url=url, **env).stdout.split()[-1]
-        admin = run(
-            "create-admin", "--hospital-id", hospital_id, "--email", "admin@bench.example", "--password", "-",
-            database_url=url, stdin=PASSWORD, **env,
-        )  # fmt: skip
-        assert admin.returncode == 0, admin.stderr
-        with (
-            tempfile.TemporaryDirectory() as logs,
-            ServeProcess(url, Path(logs) / "a.log", **env) as a,
-            ServeProcess(url, Path(logs) / "b.log", **env) as b,
-        ):
-            a.wait_ready()
-            b.wait_ready()
-            login = httpx.post(
-                f"{a.base_url}/api/v1/auth/login", json={"email": "admin@bench.example", "password": PASSWORD}
-            )
-            token = login.json()["token"]
-            department = httpx.post(
-                f"{a.base_url}/api/v1/hospital/departments",
-                json={"name": "Emergency", "code": "ER"},
-                headers={"Authorization": f"Bearer {token}"},
-            )
-            asyncio.run(measure(a, b, token, department.json()["id"], args))
-    finally:
-        with psycopg.connect(with_database(server, "postgres"), autocommit=True) as conn:
-            conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
+    with (
+        bench_database() as database,
+        tempfile.TemporaryDirectory() as logs,
+        ServeProcess(database.url, Path(logs) / "a.log", **SERVE_ENV) as a,
+        ServeProcess(database.url, Path(logs) / "b.log", **SERVE_ENV) as b,
+    ):
+        a.wait_ready()
+        b.wait_ready()
+        credentials = {"email": database.admin_email, "password": database.admin_password}
+        token = httpx.post(f"{a.base_url}/api/v1/auth/login", json=credentials).json()["token"]
+        department = httpx.post(
+            f"{a.base_url}/api/v1/hospital/departments",
+            json={"name": "Emergency", "code": "ER"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        asyncio.run(measure(a, b, token, department.json()["id"], args))
     return 0
 
 
