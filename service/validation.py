@@ -63,17 +63,11 @@ class Input(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=
                     raise field_error(json_name, str(exc)) from None
                 continue
             value = trim(value)
-            if has_control_characters(value):
-                raise field_error(json_name, "must not contain control characters")
-            least, most = limits
-            if len(value) < least:
-                raise field_error(
-                    json_name, "must not be empty" if least == 1 else f"must be at least {least} characters"
-                )
-            if len(value) > most:
-                raise field_error(json_name, f"must be at most {most} characters")
+            problem = text_problem(value, *limits)
+            if problem:
+                raise field_error(json_name, problem)
             # Optional free text left empty by trimming is stored as absent.
-            setattr(self, name, value if value or least else None)
+            setattr(self, name, value if value or limits[0] else None)
 
 
 # C0 and C1 control characters but tab, line feed and carriage return (an address may span lines). NUL in
@@ -88,8 +82,16 @@ def trim(value: str) -> str:
     return _EDGES.sub("", value)
 
 
-def has_control_characters(value: str) -> bool:
-    return _CONTROL.search(value) is not None
+def text_problem(value: str, least: int, most: int) -> str | None:
+    """What is wrong with free text already trimmed, for limits ``least``..``most`` characters, or None: the one
+    rule for every text field of a body and for text query parameters (``search``)."""
+    if _CONTROL.search(value):
+        return "must not contain control characters"
+    if len(value) < least:
+        return "must not be empty" if least == 1 else f"must be at least {least} characters"
+    if len(value) > most:
+        return f"must be at most {most} characters"
+    return None
 
 
 _TEXT_FIELDS: dict[type, tuple[tuple[str, str, tuple[int, int] | None], ...]] = {}

@@ -25,7 +25,7 @@ from service.users.schemas import (
     UserPage,
     UserRow,
 )
-from service.validation import has_control_characters, trim
+from service.validation import text_problem, trim
 
 # The routes match any string (`{user_id:str}`) and the signature converts it to a UUID: a `:uuid` route type
 # would answer a malformed id 404 before the guards run, and the contract checks 401 and 403 first, whatever the
@@ -103,15 +103,7 @@ class UsersController(Controller):
         """One page of the hospital's users, ordered by name, then id. A page past the end has no users and the
         true total."""
         search = trim(search) if search else None
-        problem = (
-            None
-            if not search
-            else f"must be at most {MAX_SEARCH} characters"
-            if len(search) > MAX_SEARCH
-            else "must not contain control characters"
-            if has_control_characters(search)
-            else None
-        )
+        problem = text_problem(search, 0, MAX_SEARCH) if search else None
         if problem:
             raise BadRequest("the request is not valid", errors=[FieldError("search", problem)])
         return await management.list_users(
