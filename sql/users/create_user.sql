@@ -1,6 +1,7 @@
 -- name: create_user :one
 -- Creates a user in a hospital. No row when the email (unique across hospitals) or the id is taken.
--- The department must be one of the same hospital (composite foreign key).
+-- The department must be one of the same hospital (composite foreign key). The result is user_details' shape,
+-- spelled out because the statement cannot read its own insert through the view.
 -- $1 hospital_id uuid, $2 user_id uuid, $3 email text, $4 name text, $5 role text, $6 department_id uuid, $7 license_number text, $8 specialization text, $9 shift_schedule jsonb, $10 password_hash text, $11 must_change_password boolean, $12 password_expires_at timestamptz
 -- returns: UserRow
 -- index: users_email_key
