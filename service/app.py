@@ -18,6 +18,8 @@ from service import __version__
 from service.alerts.controller import AlertsController
 from service.alerts.loops import run_alert_loops
 from service.alerts.stream import EventHub
+from service.audit.controller import AuditController
+from service.audit.seals import run_sealer
 from service.auth.controller import AuthController
 from service.auth.guards import authenticate, provide_actor, provide_database, provide_principal
 from service.auth.secrets import SecretBox
@@ -63,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         loops = [
             asyncio.create_task(run_maintenance(db), name="maintenance"),
             asyncio.create_task(run_alert_loops(db), name="alert-loops"),
+            asyncio.create_task(run_sealer(db), name="audit-sealer"),
         ]
         try:
             yield
@@ -120,7 +123,7 @@ def api_router() -> Router:
     dependencies: ``principal`` (who), ``actor`` (who and from where, for audit rows) and ``db``."""
     return Router(
         "/api/v1",
-        route_handlers=[AuthController, UsersController, HospitalController, AlertsController],
+        route_handlers=[AuthController, UsersController, HospitalController, AlertsController, AuditController],
         guards=[authenticate],
         dependencies={
             "principal": Provide(provide_principal, sync_to_thread=False),

@@ -101,7 +101,34 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--name", default="Administrator", type=_text(2, 100, "--name"))
 
     commands.add_parser("check", help="pre-deploy checks: database, migrations, every SQL statement")
+
+    audit = commands.add_parser("audit", help="the audit trail's tamper evidence")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    verify = audit_commands.add_parser(
+        "verify", help="check the seals and every sealed row; exit 1 naming the first bad row or seal"
+    )
+    verify.add_argument("--hospital", type=_uuid, metavar="ID", help="only this hospital's rows (every seal still)")
+    verify.add_argument(
+        "--expect",
+        type=_seal_reference,
+        metavar="SEQ:SHA256",
+        help="a seal printed earlier by 'audit seal' and kept outside the database: it must still be in the chain",
+    )
+    audit_commands.add_parser(
+        "seal", help="print the chain's latest seal (SEQ:SHA256 on the last line) to keep outside the database"
+    )
     return parser
+
+
+def _seal_reference(value: str) -> tuple[int, bytes]:
+    seq, _, digest = value.partition(":")
+    try:
+        parsed = (int(seq), bytes.fromhex(digest))
+    except ValueError:
+        parsed = (0, b"")
+    if parsed[0] < 1 or len(parsed[1]) != 32:
+        raise argparse.ArgumentTypeError(f"{value} is not SEQ:SHA256 (as 'audit seal' prints it)")
+    return parsed
 
 
 def _port(value: str) -> int:
@@ -153,6 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "create-hospital": _create_hospital,
         "create-admin": _create_admin,
         "check": _check,
+        "audit": _audit,
     }
     try:
         return handlers[args.command](args, settings)
@@ -412,6 +440,50 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     failed = [r for r in results if not r.ok]
     _say("all checks passed" if not failed else f"{len(failed)} check(s) failed")
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _audit(args: argparse.Namespace, settings: Settings) -> int:
+    from service.audit.seals import verify_chain
+    from service.db import sql
+
+    outcome: list[int] = []
+
+    async def verify() -> None:
+        scope = f"hospital {args.hospital}" if args.hospital else "every hospital"
+        _say(f"verifying the audit chain and the sealed rows of {scope} ...")
+        async with _connection(settings) as conn:
+            started = time.monotonic()
+            verdict = await verify_chain(conn, args.hospital)
+            problems = verdict.problems()
+            if args.expect is not None:
+                seq, digest = args.expect
+                kept = await sql.audit.find_seal.one(conn, seq)
+                if kept is None:
+                    problems.append(f"seal {seq}, kept outside the database, is no longer in the chain")
+                elif kept.seal_hash != digest:
+                    problems.append(f"seal {seq} differs from the copy kept outside the database")
+        elapsed = time.monotonic() - started
+        _say(
+            f"checked {verdict.checked_seals} seals and {verdict.checked_rows} rows in {elapsed:.1f} s; "
+            f"{verdict.unsealed_rows} newer rows are not sealed yet"
+        )
+        for problem in problems:
+            _say(f"TAMPERED  {problem}")
+        _say("the audit chain is intact" if not problems else "the audit chain is NOT intact")
+        outcome.append(EXIT_FAILED if problems else EXIT_OK)
+
+    async def seal() -> None:
+        async with _connection(settings) as conn:
+            head = await sql.audit.latest_seal.one(conn)
+        if head is None:
+            raise CommandFailed("no seal yet: the serve process seals audit rows within seconds of their writing")
+        _say(f"seal {head.seq} covers every audit row before {head.sealed_to.isoformat()}")
+        _say("keep this line outside the database; 'audit verify --expect' checks it is still in the chain:")
+        _say(f"{head.seq}:{head.seal_hash.hex()}")
+        outcome.append(EXIT_OK)
+
+    _run_with_schema_errors(verify() if args.audit_command == "verify" else seal())
+    return outcome[0]
 
 
 def _run_with_schema_errors(coroutine: object) -> None:

@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from service.audit.schemas import CreatedRow  # noqa: F401 (probe ensure_audit_partitions returns it)
 from service.db.catalogue import Catalogue, Row, load_catalogue
 
 
@@ -40,10 +41,6 @@ class UserFactsRow(Row):
 
 class BackendPidRow(Row):
     pid: int
-
-
-class CreatedRow(Row):
-    created: int
 
 
 class TableNameRow(Row):

@@ -8,8 +8,6 @@ commit together in one transaction.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +34,7 @@ from service.auth.schemas import Principal
 from service.db import sql
 from service.db.pool import Database
 from service.errors import BadRequest, Conflict, FieldError, Forbidden, NotFound
+from service.pages import decode_cursor, encode_cursor
 
 NO_SUCH_ALERT = "no such alert"
 INACTIVE_DEPARTMENT = "is not an active department of this hospital"
@@ -134,7 +133,7 @@ async def list_alerts(
             limit + 1,
         )
     page = rows[:limit]
-    next_cursor = encode_cursor(page[-1]) if len(rows) > limit else None
+    next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
     return AlertPage(alerts=page, next_cursor=next_cursor)
 
 
@@ -238,25 +237,3 @@ async def _announce(
         hospital_id=alert.hospital_id,
     )
     await publish(conn, event, alert)
-
-
-# --- the history's cursor: opaque to clients, (created_at, id) of the last row of the page ----------------
-
-
-def encode_cursor(alert: AlertRow) -> str:
-    text = f"{alert.created_at.isoformat()}|{alert.id}"
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created_at, alert_id = text.split("|")
-        parsed = datetime.fromisoformat(created_at)
-        if parsed.tzinfo is None:
-            raise ValueError("no offset")
-        return parsed, uuid.UUID(alert_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadRequest(
-            "the request is not valid", errors=[FieldError("cursor", "is not a cursor this service gave")]
-        ) from None

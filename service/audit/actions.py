@@ -36,6 +36,7 @@ AuditAction = Literal[
     "audit.view",
     "audit.export",
     "audit.download",
+    "audit.purge",
     "access.denied",
 ]
 

@@ -9,8 +9,10 @@ A file starts with a header, then exactly one statement, the text PostgreSQL pre
     -- index: alerts_pkey
     UPDATE alerts SET ... WHERE hospital_id = $1 AND id = $2 AND status = 'active' RETURNING ...;
 
-- ``name`` equals the file name; ``:one`` (a row or None), ``:many`` (a list), ``:exec`` (nothing) or
-  ``:rows`` (the number of rows changed).
+- ``name`` equals the file name; ``:one`` (a row or None), ``:many`` (a list), ``:exec`` (nothing),
+  ``:rows`` (the number of rows changed) or ``:copy`` (a SELECT run as ``COPY (...) TO STDOUT``: PostgreSQL
+  writes the bytes, in CSV, and they are streamed on; COPY takes no parameters, so such a statement takes
+  none and reads what it needs from transaction-local settings a ``:one`` statement set before it).
 - ``$n name type`` lines declare every parameter; the check compares them with what PostgreSQL infers.
 - ``returns`` names the Row Struct (defined in ``service/<domain>/schemas.py`` or any imported module) that
   the result rows decode into; required for ``:one`` and ``:many``, absent otherwise.
@@ -40,7 +42,7 @@ import msgspec.inspect as mi
 
 from service.resources import resource_dir
 
-Kind = Literal["one", "many", "exec", "rows"]
+Kind = Literal["one", "many", "exec", "rows", "copy"]
 
 
 class Row(msgspec.Struct):
@@ -111,7 +113,7 @@ def _canonical_type(name: str) -> str:
     return _TYPE_ALIASES.get(name, name)
 
 
-_HEADER_NAME = re.compile(r"^--\s*name:\s*(?P<name>[a-z][a-z0-9_]*)\s*:(?P<kind>one|many|exec|rows)\s*$")
+_HEADER_NAME = re.compile(r"^--\s*name:\s*(?P<name>[a-z][a-z0-9_]*)\s*:(?P<kind>one|many|exec|rows|copy)\s*$")
 _PARAM = re.compile(r"^\$(?P<index>\d+)\s+(?P<name>[a-z_][a-z0-9_]*)\s+(?P<type>[a-z][a-z0-9_ ]*(\[\])?)$")
 _DIRECTIVE = re.compile(r"^--\s*(?P<key>returns|index|scope):\s*(?P<value>.+?)\s*$")
 
@@ -213,6 +215,11 @@ class Query(Generic[R]):
         """Run a ``:many`` statement: every row, decoded."""
         decode = self._decode
         return [decode(record) for record in await conn.fetch(self.sql, *args)]
+
+    async def copy(self, conn: Any, output: Any, **options: Any) -> str:
+        """Run a ``:copy`` statement as ``COPY (<statement>) TO STDOUT`` in CSV with ``options`` (asyncpg's:
+        ``header``, ``quote``, ``delimiter``, ...), each chunk of bytes passed to the coroutine ``output``."""
+        return str(await conn.copy_from_query(self.sql.rstrip().rstrip(";"), output=output, format="csv", **options))
 
     async def exec(self, conn: Any, *args: Any) -> None:
         """Run an ``:exec`` statement."""
@@ -341,7 +348,9 @@ def parse_file(path: Path, domain: str) -> tuple[Query[Any] | None, list[Problem
     if [p.index for p in params] != list(range(1, len(params) + 1)):
         problems.append(Problem(shown, "parameters must be declared in order as $1, $2, ..."))
     returns = directives.get("returns")
-    if kind in ("one", "many") and not returns:
+    if kind == "copy" and params:
+        problems.append(Problem(shown, ":copy statements take no parameters (COPY cannot bind them)"))
+    if kind in ("one", "many", "copy") and not returns:
         problems.append(Problem(shown, f":{kind} needs a '-- returns: <Row type>' line"))
     if kind in ("exec", "rows") and returns:
         problems.append(Problem(shown, f":{kind} returns no rows; remove '-- returns:'"))
@@ -425,6 +434,8 @@ _HOSPITAL_FILTER = re.compile(r"\bhospital_id\s*=\s*\$1\b|\$1\s*=\s*(?:\w+\.)?ho
 _HOSPITAL_ROW = re.compile(r"(?:\bhospitals\.|\b\w+\.|\s)id\s*=\s*\$1\b", re.I)
 _USES_FIRST_PARAMETER = re.compile(r"\$1\b")
 _COMMENT = re.compile(r"--[^\n]*")
+# COPY binds no parameters: a :copy statement is confined by the hospital a :one statement set before it.
+_COPY_CONFINED = "current_setting('hospital_alerts.export_hospital_id')::uuid"
 
 
 def tenant_tables_of(sql: str, tenant_tables: set[str]) -> tuple[set[str], set[str]]:
@@ -441,10 +452,12 @@ def tenancy_problems(query: Query[Any], tenant_tables: set[str]) -> list[Problem
     Confined means: a read, update or delete compares ``hospital_id = $1`` (reading ``hospitals`` alone,
     ``id = $1``); a plain insert uses $1.
     """
+    shown = _display(query.path)
+    if query.kind == "copy" and query.scope is None and _COPY_CONFINED not in query.sql:
+        return [Problem(shown, f":copy statements read the hospital their :one statement bound: {_COPY_CONFINED}")]
     read, inserted = tenant_tables_of(query.sql, tenant_tables)
     if not read and not inserted:
         return []
-    shown = _display(query.path)
     if query.scope is not None:
         if not re.match(r"^all hospitals \(.+\)$", query.scope):
             return [Problem(shown, "the scope line must read 'scope: all hospitals (why)'")]
@@ -505,7 +518,8 @@ def _column_problems(query: Query[Any], statement: Any) -> list[Problem]:
     if row is None:
         return []
     fields = msgspec.structs.fields(row)
-    names = [f.name for f in fields]
+    # A :copy statement's column names are the file's header line: the names the API uses.
+    names = [f.encode_name if query.kind == "copy" else f.name for f in fields]
     column_names = [c for c, _ in columns]
     if column_names != names:
         missing = [n for n in names if n not in column_names]

@@ -2,15 +2,17 @@
 side by side in many processes (each DELETE touches only rows no request can use any more).
 
 It prunes what login leaves behind (sessions a day past their expiry, expired two-factor challenges, old login
-rate windows) and alert events older than the stream's 24-hour replay window.
-Later passes (audit partitions) join the same loop.
+rate windows) and alert events older than the stream's 24-hour replay window. It keeps the audit log's monthly
+partitions ahead of time and drops a month once every row in it is past retention (service/audit/retention.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 
+from service.audit import retention
 from service.db import sql
 from service.db.pool import Database
 from service.errors import is_database_unavailable
@@ -28,6 +30,9 @@ async def prune_once(db: Database) -> dict[str, int]:
         removed["login_challenges"] = await sql.ops.prune_login_challenges.rows(conn)
         removed["login_rate_limits"] = await sql.ops.prune_login_rate_limits.rows(conn)
         removed["alert_events"] = await sql.ops.prune_alert_events.rows(conn)
+    removed["audit_partitions_created"] = await retention.ensure_partitions(db)
+    purged = await retention.purge_expired(db, datetime.now(UTC))
+    removed["audit_rows_purged"] = sum(part.row_count for part in purged)
     return removed
 
 

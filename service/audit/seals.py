@@ -1,0 +1,157 @@
+"""Tamper evidence: the sealer loop and the chain's verification.
+
+Sealing never sits on the write path. Requests append audit rows freely; every few seconds one process (an
+advisory lock picks it) seals the rows of the next closed time window: per hospital the rows' ids and
+digests, and a seal that hashes them with the previous seal's hash. A window is closed when no transaction of
+the service that started inside it is still open (``sql/audit/seal_bound.sql``), so no row can commit into a
+window after it is sealed. Verification recomputes every digest and hash in PostgreSQL (migration 0007's
+functions) and compares rows and seals both ways.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import asyncpg
+
+from service.db import sql
+from service.db.pool import Database
+from service.errors import is_database_unavailable
+
+logger = logging.getLogger("service.audit.sealer")
+
+SEAL_INTERVAL_SECONDS = 2.0
+SETTLE_SECONDS = 1.0
+"""A row's transaction must have started at least this long ago before its window is sealed: the margin
+between a transaction's start and its showing in pg_stat_activity."""
+MAX_ROWS_PER_SEAL = 20_000
+HEARTBEAT = timedelta(minutes=5)
+"""An idle chain still moves forward this often with an empty seal, so rows slipped into a quiet stretch
+behind the service's back are caught too."""
+MAX_SEALS_PER_PASS = 50
+
+
+@dataclass(frozen=True)
+class SealPass:
+    seals: int
+    rows: int
+
+
+async def seal_once(
+    db: Database,
+    *,
+    settle_seconds: float = SETTLE_SECONDS,
+    max_rows: int = MAX_ROWS_PER_SEAL,
+    max_seals: int = MAX_SEALS_PER_PASS,
+) -> SealPass:
+    """Seal what is ready, up to ``max_seals`` seals, each in its own short transaction; what was sealed.
+
+    Returns at once (sealing nothing) when another process holds the sealer's lock.
+    """
+    seals = rows = 0
+    for _ in range(max_seals):
+        async with db.transaction() as conn:
+            sealed = await _seal_next(conn, settle_seconds, max_rows)
+        if sealed is None:
+            break
+        seals += 1
+        rows += sealed
+    return SealPass(seals, rows)
+
+
+async def _seal_next(conn: asyncpg.Connection, settle_seconds: float, max_rows: int) -> int | None:
+    lock = await sql.audit.try_seal_lock.one(conn)
+    if lock is None or not lock.acquired:
+        return None
+    # Two statements, in this order: the bound is read before the sealing statement takes its snapshot.
+    head = await sql.audit.seal_bound.one(conn, settle_seconds)
+    if head is None or head.sealed_from is None or head.bound <= head.sealed_from:
+        return None
+    window = await sql.audit.seal_window.one(conn, head.sealed_from, head.bound, max_rows)
+    if window is None:
+        return None
+    quiet = window.row_count == 0 and not window.ends_month
+    if quiet and window.sealed_to - head.sealed_from < HEARTBEAT:
+        return None
+    seal = await sql.audit.seal_rows.one(conn, head.last_seq + 1, head.last_hash, head.sealed_from, window.sealed_to)
+    return 0 if seal is None else seal.row_count
+
+
+async def run_sealer(db: Database, interval: float = SEAL_INTERVAL_SECONDS) -> None:
+    """Seal every ``interval`` seconds until cancelled; a failed pass is logged and retried."""
+    while True:
+        try:
+            done = await seal_once(db)
+            if done.seals:
+                logger.debug("sealed %d audit rows in %d seals", done.rows, done.seals)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the loop must outlive any one failure
+            if is_database_unavailable(exc):
+                logger.warning("audit sealing skipped: the database is unavailable")
+            else:
+                logger.error("audit sealing failed: %s", type(exc).__name__)
+        await asyncio.sleep(interval)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What verification found: ``verified`` when every checked row and seal is as sealed."""
+
+    checked_rows: int
+    checked_seals: int
+    unsealed_rows: int
+    bad_row_id: UUID | None
+    row_problem: str | None
+    row_seal: int | None
+    bad_seal: int | None
+    seal_problem: str | None
+
+    @property
+    def verified(self) -> bool:
+        return self.row_problem is None and self.seal_problem is None
+
+    def problems(self) -> list[str]:
+        """Each fault found, in words a compliance officer can act on."""
+        found = []
+        if self.seal_problem is not None:
+            found.append(f"seal {self.bad_seal}: {self.seal_problem}")
+        if self.row_problem is not None:
+            found.append(_row_words(self))
+        return found
+
+
+def _row_words(verdict: Verdict) -> str:
+    row, seal = verdict.bad_row_id, verdict.row_seal
+    if verdict.row_problem == "changed":
+        return f"row {row} was changed after seal {seal} sealed it"
+    if verdict.row_problem == "deleted":
+        return f"row {row} was deleted: seal {seal} lists it"
+    return f"row {row} was inserted behind the service's back: no seal lists it"
+
+
+async def verify_chain(
+    conn: asyncpg.Connection,
+    hospital_id: UUID | None = None,
+    from_time: datetime | None = None,
+    to_time: datetime | None = None,
+) -> Verdict:
+    """Check the seals meeting ``[from_time, to_time)`` (None: unbounded) and every row of ``hospital_id``
+    (None: every hospital) they cover."""
+    seals = await sql.audit.verify_seals.one(conn, hospital_id, from_time, to_time)
+    rows = await sql.audit.verify_rows.one(conn, hospital_id, from_time, to_time)
+    assert seals is not None and rows is not None  # both statements always return one row
+    return Verdict(
+        checked_rows=rows.checked_rows,
+        checked_seals=seals.checked_seals,
+        unsealed_rows=rows.unsealed_rows,
+        bad_row_id=rows.bad_row_id,
+        row_problem=rows.problem,
+        row_seal=rows.bad_seq,
+        bad_seal=seals.bad_seq,
+        seal_problem=seals.problem,
+    )

@@ -1,0 +1,263 @@
+"""Reading the audit trail: the query API, exports and the compliance report. Every read is itself audited
+(``audit.view``), in the same transaction as the read."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import suppress
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from service.audit.schemas import (
+    AckTimesByPriority,
+    ActionCount,
+    Actor,
+    AuditFilters,
+    AuditLogPage,
+    ComplianceReport,
+    CreateExport,
+    EscalationCounts,
+    Export,
+    ExportFormat,
+    ExportRow,
+    Integrity,
+)
+from service.audit.seals import verify_chain
+from service.audit.writer import record
+from service.db import sql
+from service.db.catalogue import Query
+from service.db.pool import Database
+from service.errors import NotFound
+from service.pages import decode_cursor, encode_cursor
+
+logger = logging.getLogger("service.audit")
+
+NO_SUCH_EXPORT = "no such export, or it has expired"
+EXPORT_PATH = "/api/v1/audit/exports/{id}/download"
+
+# COPY's options per format. NDJSON: CSV with a quote and a delimiter JSON text never holds (it escapes every
+# control character), so each line is exactly row_to_json's text.
+_COPY_OPTIONS: dict[str, dict[str, Any]] = {
+    "csv": {"header": True},
+    "ndjson": {"quote": "\x01", "delimiter": "\x02"},
+}
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
+_CHUNKS_IN_FLIGHT = 8
+"""Chunks of COPY output buffered between PostgreSQL and a slow client: the memory bound of a download."""
+
+
+def _list_statement(filters: AuditFilters) -> Query[Any]:
+    """The statement whose index leads with the most selective filter given (see docs/schema.md)."""
+    if filters.resource_id is not None:
+        return sql.audit.list_logs_by_resource_id
+    if filters.user_id is not None:
+        return sql.audit.list_logs_by_user
+    if filters.action is not None:
+        return sql.audit.list_logs_by_action
+    if filters.resource is not None:
+        return sql.audit.list_logs_by_resource
+    if filters.outcome == "failure":
+        return sql.audit.list_logs_failures
+    return sql.audit.list_logs
+
+
+def _filter_args(filters: AuditFilters) -> tuple[Any, ...]:
+    return (filters.user_id, filters.action, filters.resource, filters.resource_id, filters.outcome)
+
+
+def _filter_metadata(filters: AuditFilters) -> dict[str, Any]:
+    return {key: str(value) for key, value in msgspec.structs.asdict(filters).items() if value is not None}
+
+
+async def list_logs(
+    db: Database,
+    actor: Actor,
+    *,
+    from_time: datetime | None,
+    to_time: datetime | None,
+    filters: AuditFilters,
+    cursor: str | None,
+    limit: int,
+) -> AuditLogPage:
+    """One page of the hospital's audit rows, newest first; audited as ``audit.view``."""
+    before_time, before_id = decode_cursor(cursor) if cursor else (None, None)
+    async with db.transaction() as conn:
+        rows = await _list_statement(filters).many(
+            conn, actor.hospital_id, from_time, to_time, before_time, before_id, *_filter_args(filters), limit + 1
+        )
+        page = rows[:limit]
+        await record(
+            conn,
+            actor,
+            "audit.view",
+            resource="audit_log",
+            metadata={
+                "what": "logs",
+                **_filter_metadata(filters),
+                **_period_metadata(from_time, to_time),
+                "cursor": cursor is not None,
+                "rows": len(page),
+            },
+        )
+    next_cursor = encode_cursor(page[-1].timestamp, page[-1].id) if len(rows) > limit else None
+    return AuditLogPage(logs=page, next_cursor=next_cursor)
+
+
+def _period_metadata(from_time: datetime | None, to_time: datetime | None) -> dict[str, str]:
+    period = {}
+    if from_time is not None:
+        period["from"] = from_time.isoformat()
+    if to_time is not None:
+        period["to"] = to_time.isoformat()
+    return period
+
+
+# --- exports -----------------------------------------------------------------------------------------------
+
+
+def _export(row: ExportRow) -> Export:
+    return Export(
+        id=row.id,
+        status="ready" if row.expires_at > datetime.now(UTC) else "expired",
+        format=row.format,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        download_url=EXPORT_PATH.format(id=row.id),
+    )
+
+
+async def create_export(db: Database, actor: Actor, request: CreateExport) -> Export:
+    """Record an export request (audited as ``audit.export`` with its filters); the rows are read when it is
+    downloaded."""
+    filters = request.filters or AuditFilters()
+    assert actor.hospital_id is not None and actor.user_id is not None
+    async with db.transaction() as conn:
+        row = await sql.audit.create_export.one(
+            conn,
+            actor.hospital_id,
+            actor.user_id,
+            request.format,
+            request.from_time,
+            request.to_time,
+            *_filter_args(filters),
+        )
+        assert row is not None
+        await record(
+            conn,
+            actor,
+            "audit.export",
+            resource="audit_export",
+            resource_id=row.id,
+            metadata={
+                "format": request.format,
+                **_period_metadata(request.from_time, request.to_time),
+                "filters": _filter_metadata(filters),
+            },
+        )
+    return _export(row)
+
+
+async def get_export(db: Database, actor: Actor, export_id: uuid.UUID) -> Export:
+    """One export request of the hospital (404 for another hospital's); audited as ``audit.view``."""
+    async with db.transaction() as conn:
+        row = await sql.audit.get_export.one(conn, actor.hospital_id, export_id)
+        if row is None:
+            raise NotFound(NO_SUCH_EXPORT)
+        await record(
+            conn, actor, "audit.view", resource="audit_export", resource_id=export_id, metadata={"what": "export"}
+        )
+    return _export(row)
+
+
+async def start_download(db: Database, actor: Actor, export_id: uuid.UUID) -> ExportFormat:
+    """Check the export can be downloaded (404 when it is another hospital's, unknown or expired) and audit the
+    download as ``audit.download``, before the first byte is sent; the export's format."""
+    async with db.transaction() as conn:
+        bound = await sql.audit.bind_export.one(conn, actor.hospital_id, export_id)
+        if bound is None:
+            raise NotFound(NO_SUCH_EXPORT)
+        await record(
+            conn,
+            actor,
+            "audit.download",
+            resource="audit_export",
+            resource_id=export_id,
+            metadata={"format": bound.format},
+        )
+    return bound.format
+
+
+async def download(
+    db: Database, hospital_id: uuid.UUID, export_id: uuid.UUID, fmt: ExportFormat
+) -> AsyncIterator[bytes]:
+    """The export's bytes as PostgreSQL's COPY writes them, passed on chunk by chunk.
+
+    At most a few chunks wait between the database and the client: when the client reads slowly, COPY waits,
+    so memory stays flat whatever the number of rows.
+    """
+    chunks: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=_CHUNKS_IN_FLIGHT)
+    statement = sql.audit.export_csv if fmt == "csv" else sql.audit.export_ndjson
+
+    async def produce() -> None:
+        try:
+            async with db.transaction(readonly=True) as conn:
+                if await sql.audit.bind_export.one(conn, hospital_id, export_id) is not None:
+                    await statement.copy(conn, chunks.put, **_COPY_OPTIONS[fmt])
+        finally:
+            await chunks.put(None)
+
+    producer = asyncio.create_task(produce(), name=f"audit-export-{export_id}")
+    try:
+        while (chunk := await chunks.get()) is not None:
+            yield chunk
+        await producer  # raises what the COPY raised, ending the response short rather than silently
+    except Exception:
+        logger.error("audit export %s ended early", export_id)
+        raise
+    finally:
+        if not producer.done():
+            producer.cancel()
+            with suppress(asyncio.CancelledError, Exception):
+                await producer
+
+
+# --- compliance report -------------------------------------------------------------------------------------
+
+
+async def compliance_report(db: Database, actor: Actor, from_time: datetime, to_time: datetime) -> ComplianceReport:
+    """The hospital's figures for ``[from_time, to_time)``, with the integrity verdict of its sealed rows in
+    that period; audited as ``audit.view``."""
+    async with db.transaction() as conn:
+        row = await sql.audit.compliance_report.one(conn, actor.hospital_id, from_time, to_time)
+        verdict = await verify_chain(conn, actor.hospital_id, from_time, to_time)
+        await record(
+            conn,
+            actor,
+            "audit.view",
+            resource="compliance_report",
+            metadata={"what": "compliance_report", **_period_metadata(from_time, to_time)},
+        )
+    assert row is not None
+    return ComplianceReport(
+        from_time=from_time,
+        to_time=to_time,
+        actions=msgspec.convert(row.actions, list[ActionCount]),
+        failed_logins=row.failed_logins,
+        lockouts=row.lockouts,
+        users_without_2fa=row.users_without_2fa,
+        inactive_users=row.inactive_users,
+        role_changes=row.role_changes,
+        exports=row.exports,
+        ack_time_seconds=msgspec.convert(row.ack_time_seconds, AckTimesByPriority),
+        escalations=msgspec.convert(row.escalations, EscalationCounts),
+        integrity=Integrity(
+            verified=verdict.verified,
+            checked_rows=verdict.checked_rows,
+            first_bad_row_id=None if verdict.bad_row_id is None else str(verdict.bad_row_id),
+        ),
+    )
