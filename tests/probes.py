@@ -43,6 +43,25 @@ class BackendPidRow(Row):
     pid: int
 
 
+class RowIdRow(Row):
+    id: uuid.UUID
+
+
+class RowTimeRow(Row):
+    id: uuid.UUID
+    timestamp: datetime
+
+
+class PartitionRow(Row):
+    name: str
+    guarded: bool
+
+
+class SealCountRow(Row):
+    seals: int
+    last_seq: int
+
+
 class TableNameRow(Row):
     name: str
 

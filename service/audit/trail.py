@@ -214,7 +214,7 @@ async def download(
     producer = asyncio.create_task(produce(), name=f"audit-export-{export_id}")
     try:
         while (chunk := await chunks.get()) is not None:
-            yield chunk
+            yield bytes(chunk)  # asyncpg hands over bytearrays; the ASGI body must be bytes
         await producer  # raises what the COPY raised, ending the response short rather than silently
     except Exception:
         logger.error("audit export %s ended early", export_id)

@@ -25,6 +25,15 @@ ALL_HOSPITAL_STATEMENTS = {
     "alerts/escalate_due",  # so do the escalation and expiry loops
     "alerts/expire_due",
     "ops/prune_alert_events",
+    "audit/seal_bound",  # one chain of seals covers every hospital's audit rows
+    "audit/seal_window",
+    "audit/seal_rows",
+    "audit/latest_seal",
+    "audit/find_seal",
+    "audit/verify_seals",  # audit verify checks the whole chain, or one hospital's rows
+    "audit/verify_rows",
+    "audit/ensure_partitions",  # a monthly partition holds every hospital's rows
+    "audit/purge_expired",
 }
 
 
@@ -61,6 +70,19 @@ async def test_every_statement_on_tenant_tables_takes_the_hospital_as_first_para
     assert {"hospitals", "users", "alerts", "audit_logs", "sessions", "alert_events"} <= tenant_tables
     assert [str(p) for q in catalogue for p in tenancy_problems(q, tenant_tables)] == []
     assert {q.qualified_name for q in catalogue if q.scope is not None} == ALL_HOSPITAL_STATEMENTS
+
+
+async def test_a_copy_statement_must_read_the_hospital_its_binding_statement_set(db: Database, tmp_path: Path) -> None:
+    root = copy_sql(tmp_path)
+    edit(
+        root / "audit" / "export_csv.sql",
+        "current_setting('hospital_alerts.export_hospital_id')::uuid",
+        "gen_random_uuid()",
+    )
+    assert await problems_of(root, db) == [
+        "sql/audit/export_csv.sql: :copy statements read the hospital their :one statement bound: "
+        "current_setting('hospital_alerts.export_hospital_id')::uuid"
+    ]
 
 
 async def test_a_missing_column_fails_naming_the_file(db: Database, tmp_path: Path) -> None:
