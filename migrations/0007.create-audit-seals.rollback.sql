@@ -17,7 +17,7 @@ DROP TABLE audit_seals;
 DROP FUNCTION audit_seal_hash(bytea, bigint, timestamptz, timestamptz, bigint, bytea);
 DROP FUNCTION audit_part_entry(uuid, integer, bytea);
 DROP FUNCTION audit_part_hash(uuid[], bytea[]);
-DROP FUNCTION audit_row_digest(audit_logs);
+DROP FUNCTION audit_row_digest(uuid, uuid, uuid, text, text, text, text, inet, text, uuid, jsonb, timestamptz, timestamptz);
 
 DROP TRIGGER audit_logs_append_only ON audit_logs;
 DO $$

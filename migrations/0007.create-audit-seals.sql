@@ -97,17 +97,21 @@ $$;
 
 -- --- 2. seals ----------------------------------------------------------------------------------------------
 
-CREATE FUNCTION audit_row_digest(a audit_logs) RETURNS bytea
-LANGUAGE sql STABLE PARALLEL SAFE
--- Every column, typed, as one JSON array (unambiguous: null is not '', 1 is not '1'); times as microseconds
--- since the epoch, so the digest does not depend on the session's time zone or date style.
-RETURN sha256(convert_to(jsonb_build_array(
-    a.id, a.user_id, a.hospital_id, a.action, a.resource, a.resource_id, a.outcome, a.ip_address, a.user_agent,
-    a.session_id, a.metadata,
-    (extract(epoch FROM a."timestamp") * 1000000)::bigint,
-    (extract(epoch FROM a.retention_until) * 1000000)::bigint)::text, 'UTF8'));
-COMMENT ON FUNCTION audit_row_digest(audit_logs) IS
-    'SHA-256 of one audit row (every column). Sealed per row; recomputed by verification.';
+CREATE FUNCTION audit_row_digest(
+    id uuid, user_id uuid, hospital_id uuid, action text, resource text, resource_id text, outcome text,
+    ip_address inet, user_agent text, session_id uuid, metadata jsonb, "timestamp" timestamptz,
+    retention_until timestamptz
+) RETURNS bytea
+LANGUAGE sql STABLE PARALLEL SAFE COST 1000
+-- Every column, typed, as one JSON array (unambiguous: null is not '', 1 is not '1'); times as seconds since
+-- the epoch (exact numerics), so the digest does not depend on the session's time zone or date style. The
+-- columns are passed one by one, not as the row, so the planner inlines the expression into each statement;
+-- COST tells it the digest is the expensive part, so verifying many rows runs in parallel workers.
+RETURN sha256(convert_to(json_build_array(
+    id, user_id, hospital_id, action, resource, resource_id, outcome, ip_address, user_agent, session_id, metadata,
+    extract(epoch FROM "timestamp"), extract(epoch FROM retention_until))::text, 'UTF8'));
+COMMENT ON FUNCTION audit_row_digest(uuid, uuid, uuid, text, text, text, text, inet, text, uuid, jsonb, timestamptz, timestamptz) IS
+    'SHA-256 of one audit row (every column, in the table''s order). Sealed per row; recomputed by verification.';
 
 CREATE FUNCTION audit_part_hash(row_ids uuid[], row_digests bytea[]) RETURNS bytea
 LANGUAGE sql IMMUTABLE PARALLEL SAFE

@@ -238,6 +238,17 @@ class SealCheckRow(Row):
     problem: str | None
 
 
+class PlanSettingsRow(Row):
+    parallel_setup_cost: str
+    parallel_tuple_cost: str
+    work_mem: str
+
+
+class SpanRow(Row):
+    from_time: datetime | None
+    to_time: datetime | None
+
+
 class RowCheckRow(Row):
     checked_rows: int
     unsealed_rows: int

@@ -141,10 +141,21 @@ async def verify_chain(
     to_time: datetime | None = None,
 ) -> Verdict:
     """Check the seals meeting ``[from_time, to_time)`` (None: unbounded) and every row of ``hospital_id``
-    (None: every hospital) they cover."""
+    (None: every hospital) they cover.
+
+    The statements must see one snapshot (a seal committed between them would look like deleted rows): run
+    outside a transaction, this opens a read-only repeatable-read one; inside the caller's, that transaction
+    must be repeatable read.
+    """
+    if not conn.is_in_transaction():
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            return await verify_chain(conn, hospital_id, from_time, to_time)
+    await sql.audit.plan_verification.one(conn)
     seals = await sql.audit.verify_seals.one(conn, hospital_id, from_time, to_time)
-    rows = await sql.audit.verify_rows.one(conn, hospital_id, from_time, to_time)
-    assert seals is not None and rows is not None  # both statements always return one row
+    span = await sql.audit.verify_span.one(conn, from_time, to_time)
+    assert seals is not None and span is not None  # aggregates: always one row
+    rows = await sql.audit.verify_rows.one(conn, hospital_id, from_time, to_time, span.from_time, span.to_time)
+    assert rows is not None
     return Verdict(
         checked_rows=rows.checked_rows,
         checked_seals=seals.checked_seals,

@@ -232,7 +232,7 @@ async def download(
 async def compliance_report(db: Database, actor: Actor, from_time: datetime, to_time: datetime) -> ComplianceReport:
     """The hospital's figures for ``[from_time, to_time)``, with the integrity verdict of its sealed rows in
     that period; audited as ``audit.view``."""
-    async with db.transaction() as conn:
+    async with db.transaction(snapshot=True) as conn:  # the figures and the verdict see the same rows
         row = await sql.audit.compliance_report.one(conn, actor.hospital_id, from_time, to_time)
         verdict = await verify_chain(conn, actor.hospital_id, from_time, to_time)
         await record(

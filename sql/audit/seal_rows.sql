@@ -7,7 +7,10 @@
 -- index: audit_logs_time_brin_idx
 -- scope: all hospitals (the chain covers every hospital's rows)
 WITH sealed AS (
-    SELECT a.hospital_id, a.id, a."timestamp", audit_row_digest(a) AS digest
+    SELECT a.hospital_id, a.id, a."timestamp",
+           audit_row_digest(a.id, a.user_id, a.hospital_id, a.action, a.resource, a.resource_id, a.outcome,
+                            a.ip_address, a.user_agent, a.session_id, a.metadata, a."timestamp", a.retention_until)
+               AS digest
       FROM audit_logs a
      WHERE a."timestamp" >= $3 AND a."timestamp" < $4
 ), parts AS (

@@ -32,6 +32,7 @@ ALL_HOSPITAL_STATEMENTS = {
     "audit/find_seal",
     "audit/verify_seals",  # audit verify checks the whole chain, or one hospital's rows
     "audit/verify_rows",
+    "audit/verify_span",
     "audit/ensure_partitions",  # a monthly partition holds every hospital's rows
     "audit/purge_expired",
 }

@@ -1,0 +1,10 @@
+-- name: plan_verification :one
+-- Before audit verification, for the rest of its transaction: let the planner use parallel workers for the
+-- row digests. Their cost is in an inlined expression the planner underestimates, so without this it plans
+-- one process for a million digests; with it, verification uses every core it may. And memory enough to
+-- compare a million rows with their seals in one hash table rather than in batches spilled to disk.
+-- returns: PlanSettingsRow
+-- index: -
+SELECT set_config('parallel_setup_cost', '0', true) AS parallel_setup_cost,
+       set_config('parallel_tuple_cost', '0', true) AS parallel_tuple_cost,
+       set_config('work_mem', '128MB', true) AS work_mem;
