@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
 from litestar import Controller, get, post
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response import Stream
 
@@ -26,6 +28,18 @@ from service.auth.guards import BEARER, CurrentActor, CurrentPrincipal, Db, perm
 from service.auth.permissions import Permission
 from service.bodies import refuse_body
 from service.errors import BadRequest, FieldError, problem_responses
+
+
+@dataclass
+class DownloadOperation(Operation):
+    """The download's OpenAPI operation: a 200 of CSV or NDJSON text, not JSON."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse):
+            text = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+            ok.content = {"text/csv": text, "application/x-ndjson": text}
+
 
 # `{export_id:str}`, not `:uuid`: 401 and 403 come before a malformed id's 400 (see users.controller).
 ExportId = Annotated[uuid.UUID, PathParameter(description="An export of the caller's hospital")]
@@ -127,6 +141,7 @@ class AuditController(Controller):
         summary="Download an export",
         responses=problem_responses(400, 401, 403, 404, 503),
         response_description="The rows as CSV (text/csv) or NDJSON (application/x-ndjson), streamed",
+        operation_class=DownloadOperation,
     )
     async def download_export(
         self, db: Db, principal: CurrentPrincipal, actor: CurrentActor, export_id: ExportId

@@ -200,7 +200,7 @@ class ComplianceReport(msgspec.Struct, rename="camel"):
     actions: list[ActionCount]
     failed_logins: int
     lockouts: int
-    users_without_2fa: int
+    users_without_2fa: int = msgspec.field(name="usersWithout2fa")  # API.md's spelling; camel would say 2Fa
     inactive_users: int
     role_changes: int
     exports: int
