@@ -202,12 +202,10 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     if isinstance(exc, DomainError):
         return problem_response(exc.status_code, exc.detail, errors=exc.errors, headers=exc.headers)
     if isinstance(exc, ValidationException):
-        return problem_response(
-            400,
-            "the request is not valid",
-            errors=validation_errors(exc.extra, _parameter_names(request)),
-            headers=exc.headers,
-        )
+        errors = validation_errors(exc.extra, _parameter_names(request))
+        if not errors and (missing := _MISSING_PARAMETER.match(exc.detail or "")):
+            errors = [FieldError(field=missing.group(1), message="is required")]
+        return problem_response(400, "the request is not valid", errors=errors, headers=exc.headers)
     if isinstance(exc, HTTPException) and exc.status_code < 500:
         return problem_response(exc.status_code, _http_detail(exc), headers=exc.headers)
     if is_database_unavailable(exc):
@@ -258,6 +256,8 @@ def _log_unexpected(request: Request[Any, Any, Any], exc: Exception) -> None:
 
 _MISSING = re.compile(r"^Object missing required field `([^`]+)`$")
 _UNKNOWN = re.compile(r"^Object contains unknown field `([^`]+)`$")
+# Litestar's own message for an absent required parameter (no details attached): the client sent no ``from``.
+_MISSING_PARAMETER = re.compile(r"^Missing required (?:query|header|cookie) parameter '([^']+)'")
 
 
 def _parameter_names(request: Request[Any, Any, Any]) -> dict[str, str]:

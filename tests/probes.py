@@ -115,3 +115,9 @@ class UserSecretsRow(Row):
 
 class StreamKilledRow(Row):
     killed: int
+
+
+class AuditIdRow(Row):
+    """The id of an audit row probe audit_insert_row wrote (probe audit_log_rows returns AuditLogRow)."""
+
+    id: uuid.UUID

@@ -14,6 +14,10 @@ from litestar.response import Stream
 
 from service.audit import trail
 from service.audit.schemas import (
+    ACTION_PATTERN,
+    NAME_MAX,
+    RESOURCE_ID_MAX,
+    RESOURCE_PATTERN,
     ActionName,
     AuditFilters,
     AuditLogPage,
@@ -82,10 +86,21 @@ class AuditController(Controller):
         from_time: Annotated[datetime | None, QueryParameter(name="from", description="At or after (RFC 3339)")] = None,
         to_time: Annotated[datetime | None, QueryParameter(name="to", description="Before (RFC 3339)")] = None,
         user_id: Annotated[uuid.UUID | None, QueryParameter(name="userId", description="Only this user's rows")] = None,
-        action: Annotated[ActionName | None, QueryParameter(description="Only this action")] = None,
-        resource: Annotated[ResourceName | None, QueryParameter(description="Only this resource type")] = None,
+        # The limits are given to QueryParameter too: Litestar applies a parameter's own constraints, not those
+        # inside an Optional's Annotated type.
+        action: Annotated[
+            ActionName | None,
+            QueryParameter(pattern=ACTION_PATTERN, max_length=NAME_MAX, description="Only this action"),
+        ] = None,
+        resource: Annotated[
+            ResourceName | None,
+            QueryParameter(pattern=RESOURCE_PATTERN, max_length=NAME_MAX, description="Only this resource type"),
+        ] = None,
         resource_id: Annotated[
-            ResourceId | None, QueryParameter(name="resourceId", description="Only this resource")
+            ResourceId | None,
+            QueryParameter(
+                name="resourceId", min_length=1, max_length=RESOURCE_ID_MAX, description="Only this resource"
+            ),
         ] = None,
         outcome: Annotated[Outcome | None, QueryParameter(description="Only this outcome")] = None,
         cursor: Annotated[

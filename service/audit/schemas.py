@@ -34,16 +34,18 @@ CLI_ACTOR = Actor(user_agent="hospital-alerts-cli")
 Outcome = Literal["success", "failure"]
 ExportFormat = Literal["csv", "ndjson"]
 
+# The limits of audit_logs' CHECK constraints: a filter no row can match is the client's mistake, not "no rows".
+ACTION_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$"
+RESOURCE_PATTERN = r"^[a-z][a-z0-9_]*$"
+NAME_MAX = 64
+RESOURCE_ID_MAX = 200
 ActionName = Annotated[
-    str,
-    msgspec.Meta(
-        pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$", max_length=64, description="A dotted action name: auth.login"
-    ),
+    str, msgspec.Meta(pattern=ACTION_PATTERN, max_length=NAME_MAX, description="A dotted action name: auth.login")
 ]
 ResourceName = Annotated[
-    str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]*$", max_length=64, description="A resource type: user, alert, ...")
+    str, msgspec.Meta(pattern=RESOURCE_PATTERN, max_length=NAME_MAX, description="A resource type: user, alert, ...")
 ]
-ResourceId = Annotated[str, msgspec.Meta(min_length=1, max_length=200, description="The resource's id")]
+ResourceId = Annotated[str, msgspec.Meta(min_length=1, max_length=RESOURCE_ID_MAX, description="The resource's id")]
 
 
 class AuditLogRow(Row, rename="camel"):

@@ -46,7 +46,7 @@ _COPY_OPTIONS: dict[str, dict[str, Any]] = {
     "csv": {"header": True},
     "ndjson": {"quote": "\x01", "delimiter": "\x02"},
 }
-MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
+MEDIA_TYPES = {"csv": "text/csv", "ndjson": "application/x-ndjson"}  # Litestar adds "; charset=utf-8" to text/*
 _CHUNKS_IN_FLIGHT = 8
 """Chunks of COPY output buffered between PostgreSQL and a slow client: the memory bound of a download."""
 
@@ -71,7 +71,9 @@ def _filter_args(filters: AuditFilters) -> tuple[Any, ...]:
 
 
 def _filter_metadata(filters: AuditFilters) -> dict[str, Any]:
-    return {key: str(value) for key, value in msgspec.structs.asdict(filters).items() if value is not None}
+    """The filters given, by the names the client used (``userId``), for the audit row."""
+    given: dict[str, Any] = msgspec.to_builtins(filters)
+    return {key: value for key, value in given.items() if value is not None}
 
 
 async def list_logs(

@@ -12,7 +12,9 @@ guard (nurses and doctors see their department's alerts and every escalated one;
 alerts they raised). So the ward's nurse and doctor work in the ward's department, and each alert route acts on
 a fresh low-priority alert the ward's operator raised there, which every allowed role may act on. That an
 operator may not cancel someone else's alert is test_an_operator_may_not_cancel_an_alert_someone_else_raised.
-GET /alerts/stream is in the matrix too: its answer is read up to the status and headers, then dropped.
+GET /alerts/stream is in the matrix too: its answer is read up to the status and headers, then dropped; so is
+GET /audit/exports/{id}/download, a file whose content is tests/api/test_audit.py's. The audit routes act on the
+ward's own exports (a CSV of a day long before the ward existed).
 
 Speed: one hospital with one logged-in user per role is built once for the module (`ward`); each test creates
 the fresh users or departments it changes, so no test depends on another's changes. That docs/api.md's
@@ -25,6 +27,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -74,6 +77,7 @@ class Ward:
     other_user: uuid.UUID
     other_department: uuid.UUID
     other_alert: uuid.UUID
+    other_export: uuid.UUID
 
     def other_hospitals(self, kind: str | None) -> uuid.UUID:
         """An id of the second hospital of the kind a route's ``{id}`` stands for."""
@@ -81,6 +85,8 @@ class Ward:
             return self.other_department
         if kind == "alert":
             return self.other_alert
+        if kind == "export":
+            return self.other_export
         return self.other_user
 
 
@@ -154,6 +160,17 @@ async def new_alert_of(
     return alert.id
 
 
+async def new_export_of(db: Database, hospital_id: uuid.UUID, requested_by: uuid.UUID) -> uuid.UUID:
+    """An audit export request, through the service's own statement (the second hospital needs only its id)."""
+    async with db.transaction() as conn:
+        export = await sql.audit.create_export.one(
+            conn, hospital_id, requested_by, "csv", datetime(2020, 1, 1, tzinfo=UTC), datetime(2020, 1, 2, tzinfo=UTC),
+            None, None, None, None, None,
+        )  # fmt: skip
+    assert export is not None
+    return export.id
+
+
 @pytest.fixture(scope="module")
 async def ward(client: httpx.AsyncClient, db: Database) -> Ward:
     hospital_id = await new_hospital(db, "Roles hospital")
@@ -172,6 +189,7 @@ async def ward(client: httpx.AsyncClient, db: Database) -> Ward:
         other_user=other_user,
         other_department=other_department,
         other_alert=await new_alert_of(db, other_hospital, other_department, other_user),
+        other_export=await new_export_of(db, other_hospital, other_user),
     )
 
 
@@ -196,7 +214,7 @@ class Route:
 
     ``target`` is what ``{id}`` stands for: a fresh user of the ward (``user``; ``inactive_user`` and
     ``failed_user`` for activate and unlock, so that they change something), a fresh department, a fresh active
-    alert (``alert``), or nothing.
+    alert (``alert``), a fresh audit export (``export``, CSV, requested by the ward's admin), or nothing.
     """
 
     name: str
@@ -216,6 +234,9 @@ class Route:
     """The detail of the 404 the allowed roles get for an unknown or another hospital's id."""
     streams: bool = False
     """The answer is an endless event stream: only its status and headers are read."""
+    download: str | None = None
+    """The answer is a file of this media type, not JSON: only its status and headers are read (its content is
+    tests/api/test_audit.py's)."""
 
     @property
     def parameter(self) -> str:
@@ -229,7 +250,7 @@ class Route:
         return self.path.replace("{id}", f"{{{self.parameter}:str}}") if "{id}" in self.path else self.path
 
 
-PATH_PARAMETERS = {"users": "user_id", "departments": "department_id", "alerts": "alert_id"}
+PATH_PARAMETERS = {"users": "user_id", "departments": "department_id", "alerts": "alert_id", "exports": "export_id"}
 ALERT_CREATORS = frozenset({"operator", "head_doctor", "admin"})
 # "acknowledge / resolve alert": nurses and doctors if visible, head doctors; not operators, not admins.
 ALERT_HANDLERS = frozenset({"nurse", "doctor", "head_doctor"})
@@ -237,6 +258,9 @@ ALERT_HANDLERS = frozenset({"nurse", "doctor", "head_doctor"})
 ALERT_CANCELLERS = frozenset({"operator", "head_doctor", "admin"})
 NO_SUCH_ALERT = "no such alert"
 NO_BODY = "this route takes no body: send none, or {}"
+NO_SUCH_EXPORT = "no such export, or it has expired"
+# A day long before the module's hospital existed: exports and reports of it are small and quick.
+AUDIT_PERIOD = {"from": "2020-01-01T00:00:00Z", "to": "2020-01-02T00:00:00Z"}
 
 
 def new_alert_body(ward: Ward) -> dict[str, Any]:
@@ -457,6 +481,62 @@ ROUTES = [
         invalid=lambda _: {"reason": "x" * 501},
         not_found=NO_SUCH_ALERT,
     ),
+    # Audit: admins only; every read writes audit.view, an export audit.export, a download audit.download.
+    Route(
+        "audit-logs",
+        "GET",
+        "/api/v1/audit/logs",
+        ADMIN,
+        "audit.read",
+        200,
+        audit="audit.view",
+        invalid=lambda _: {"limit": "0"},
+    ),
+    Route(
+        "create-audit-export",
+        "POST",
+        "/api/v1/audit/exports",
+        ADMIN,
+        "audit.read",
+        201,
+        body=lambda _: {**AUDIT_PERIOD, "format": "csv"},
+        audit="audit.export",
+        invalid=lambda _: {**AUDIT_PERIOD, "format": "xml"},
+    ),
+    Route(
+        "read-audit-export",
+        "GET",
+        "/api/v1/audit/exports/{id}",
+        ADMIN,
+        "audit.read",
+        200,
+        target="export",
+        audit="audit.view",
+        not_found=NO_SUCH_EXPORT,
+    ),
+    Route(
+        "download-audit-export",
+        "GET",
+        "/api/v1/audit/exports/{id}/download",
+        ADMIN,
+        "audit.read",
+        200,
+        target="export",
+        audit="audit.download",
+        not_found=NO_SUCH_EXPORT,
+        download="text/csv",
+    ),
+    Route(
+        "compliance-report",
+        "GET",
+        "/api/v1/audit/compliance-report",
+        ADMIN,
+        "audit.read",
+        200,
+        body=lambda _: dict(AUDIT_PERIOD),
+        audit="audit.view",
+        invalid=lambda _: {"from": AUDIT_PERIOD["to"], "to": AUDIT_PERIOD["from"]},
+    ),
 ]
 RESTRICTED = [route for route in ROUTES if route.allowed != EVERYONE]
 WITH_IDS = [route for route in ROUTES if route.not_found]
@@ -471,6 +551,12 @@ async def prepare_target(client: httpx.AsyncClient, db: Database, ward: Ward, ki
     if kind == "alert":
         response = await client.post(
             "/api/v1/alerts", json=new_alert_body(ward), headers=ward.staff["operator"].headers
+        )
+        assert response.status_code == 201, response.text
+        return uuid.UUID(response.json()["id"])
+    if kind == "export":
+        response = await client.post(
+            "/api/v1/audit/exports", json={**AUDIT_PERIOD, "format": "csv"}, headers=ward.staff["admin"].headers
         )
         assert response.status_code == 201, response.text
         return uuid.UUID(response.json()["id"])
@@ -493,7 +579,7 @@ async def call(
 ) -> httpx.Response:
     path = route.path.replace("{id}", str(target))
     headers = staff.headers if staff is not None else {}
-    if route.streams:
+    if route.streams or route.download:
         async with client.stream(route.method, path, json=body, params=query, headers=headers) as response:
             if response.status_code != 200:
                 await response.aread()  # a problem body ends; a stream's does not
@@ -563,7 +649,9 @@ async def test_each_role_gets_2xx_or_403_as_the_roles_table_says(
     )
     if route.streams:
         assert response.headers["content-type"].startswith("text/event-stream")
-    if target is not None:
+    if route.download:
+        assert response.headers["content-type"].startswith(route.download)
+    elif target is not None:
         assert response.json()["id"] == str(target)
     written = [(row.action, row.user_id) for row in (await audit_rows(db, ward.hospital_id))[len(before) :]]
     assert written == ([(route.audit, staff.id)] if route.audit else [])
