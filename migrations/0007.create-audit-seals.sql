@@ -102,12 +102,14 @@ CREATE FUNCTION audit_row_digest(
     ip_address inet, user_agent text, session_id uuid, metadata jsonb, "timestamp" timestamptz,
     retention_until timestamptz
 ) RETURNS bytea
-LANGUAGE sql STABLE PARALLEL SAFE COST 1000
--- Every column, typed, as one JSON array (unambiguous: null is not '', 1 is not '1'); times as seconds since
--- the epoch (exact numerics), so the digest does not depend on the session's time zone or date style. The
--- columns are passed one by one, not as the row, so the planner inlines the expression into each statement;
--- COST tells it the digest is the expensive part, so verifying many rows runs in parallel workers.
-RETURN sha256(convert_to(json_build_array(
+LANGUAGE sql STABLE PARALLEL SAFE
+-- Every column as one record's text form: each value's text, quoted where it needs to be, nothing for null
+-- and "" for an empty string, so a fixed column list reads back one way only.
+-- Times as seconds since the epoch (exact numerics), so the digest depends on no session setting (time
+-- zone, date style). The columns are passed one by one, not as the row (which costs a tuple per row), so the
+-- planner inlines the expression; the record's text is the cheapest canonical form PostgreSQL writes
+-- (json_build_array costs a third more per row).
+RETURN sha256(convert_to(ROW(
     id, user_id, hospital_id, action, resource, resource_id, outcome, ip_address, user_agent, session_id, metadata,
     extract(epoch FROM "timestamp"), extract(epoch FROM retention_until))::text, 'UTF8'));
 COMMENT ON FUNCTION audit_row_digest(uuid, uuid, uuid, text, text, text, text, inet, text, uuid, jsonb, timestamptz, timestamptz) IS
@@ -214,15 +216,19 @@ COMMENT ON COLUMN audit_exports.user_id IS 'Filter: only rows of this user (null
 
 -- The rows of one export, as GET /audit/logs filters them; inlined by the planner into the COPY statements of
 -- sql/audit/export_*.sql, which name the export through transaction-local settings (COPY takes no parameters).
+-- The range is read by scalar subqueries, which the planner evaluates first: they become the bounds of the
+-- scan of the hospital's time index and prune the months outside it, so the rows stream in index order.
 CREATE FUNCTION audit_export_rows(export_hospital_id uuid, export_id uuid) RETURNS SETOF audit_logs
 LANGUAGE sql STABLE
 AS $$
 SELECT a.id, a.user_id, a.hospital_id, a.action, a.resource, a.resource_id, a.outcome, a.ip_address,
        a.user_agent, a.session_id, a.metadata, a."timestamp", a.retention_until
-  FROM audit_exports e
-  JOIN audit_logs a ON a.hospital_id = e.hospital_id
-                   AND a."timestamp" >= e.from_time AND a."timestamp" < e.to_time
+  FROM audit_logs a
+  JOIN audit_exports e ON e.hospital_id = a.hospital_id
  WHERE e.hospital_id = export_hospital_id AND e.id = export_id
+   AND a.hospital_id = export_hospital_id
+   AND a."timestamp" >= (SELECT x.from_time FROM audit_exports x WHERE x.hospital_id = export_hospital_id AND x.id = export_id)
+   AND a."timestamp" < (SELECT x.to_time FROM audit_exports x WHERE x.hospital_id = export_hospital_id AND x.id = export_id)
    AND (e.user_id IS NULL OR a.user_id = e.user_id)
    AND (e.action IS NULL OR a.action = e.action)
    AND (e.resource IS NULL OR a.resource = e.resource)

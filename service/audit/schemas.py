@@ -246,6 +246,14 @@ class PlanSettingsRow(Row):
     work_mem: str
 
 
+class SettingRow(Row):
+    setting: str
+
+
+class ApplicationNameRow(Row):
+    application_name: str
+
+
 class SpanRow(Row):
     from_time: datetime | None
     to_time: datetime | None

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
 import asyncpg
 
+from service.audit.schemas import RowCheckRow, SealCheckRow
 from service.db import sql
 from service.db.pool import Database
 from service.errors import is_database_unavailable
@@ -33,6 +36,9 @@ HEARTBEAT = timedelta(minutes=5)
 """An idle chain still moves forward this often with an empty seal, so rows slipped into a quiet stretch
 behind the service's back are caught too."""
 MAX_SEALS_PER_PASS = 50
+VERIFY_TIMEOUT_SECONDS = 3600.0
+"""Verification reads every sealed row (about 5 s per million on two cores): far past the pool's command
+timeout for a whole chain of tens of millions."""
 
 
 @dataclass(frozen=True)
@@ -141,21 +147,52 @@ async def verify_chain(
     to_time: datetime | None = None,
 ) -> Verdict:
     """Check the seals meeting ``[from_time, to_time)`` (None: unbounded) and every row of ``hospital_id``
-    (None: every hospital) they cover.
+    (None: every hospital) they cover, on one connection.
 
-    The statements must see one snapshot (a seal committed between them would look like deleted rows): run
-    outside a transaction, this opens a read-only repeatable-read one; inside the caller's, that transaction
-    must be repeatable read.
+    Each check reads one snapshot (a seal committed between the rows' statements would look like deleted
+    rows): outside a transaction, each opens a read-only repeatable-read one; inside the caller's, that
+    transaction must be repeatable read.
     """
-    if not conn.is_in_transaction():
-        async with conn.transaction(isolation="repeatable_read", readonly=True):
-            return await verify_chain(conn, hospital_id, from_time, to_time)
-    await sql.audit.plan_verification.one(conn)
-    seals = await sql.audit.verify_seals.one(conn, hospital_id, from_time, to_time)
-    span = await sql.audit.verify_span.one(conn, from_time, to_time)
-    assert seals is not None and span is not None  # aggregates: always one row
-    rows = await sql.audit.verify_rows.one(conn, hospital_id, from_time, to_time, span.from_time, span.to_time)
+    seals = await _check_seals(conn, hospital_id, from_time, to_time)
+    rows = await _check_rows(conn, hospital_id, from_time, to_time)
+    return _verdict(seals, rows)
+
+
+async def _check_seals(
+    conn: asyncpg.Connection, hospital_id: UUID | None, from_time: datetime | None, to_time: datetime | None
+) -> SealCheckRow:
+    async with _reading(conn):
+        seals = await sql.audit.verify_seals.one(conn, hospital_id, from_time, to_time, timeout=VERIFY_TIMEOUT_SECONDS)
+    assert seals is not None  # an aggregate: always one row
+    return seals
+
+
+async def _check_rows(
+    conn: asyncpg.Connection, hospital_id: UUID | None, from_time: datetime | None, to_time: datetime | None
+) -> RowCheckRow:
+    async with _reading(conn):
+        await sql.audit.plan_verification.one(conn)
+        span = await sql.audit.verify_span.one(conn, from_time, to_time)
+        assert span is not None  # an aggregate: always one row
+        rows = await sql.audit.verify_rows.one(
+            conn, hospital_id, from_time, to_time, span.from_time, span.to_time, timeout=VERIFY_TIMEOUT_SECONDS
+        )
     assert rows is not None
+    return rows
+
+
+@asynccontextmanager
+async def _reading(conn: asyncpg.Connection) -> AsyncIterator[None]:
+    """One read-only snapshot, marked so the sealer does not wait for it; the caller's transaction if any."""
+    if conn.is_in_transaction():
+        yield
+        return
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        await sql.audit.mark_reader.one(conn)
+        yield
+
+
+def _verdict(seals: SealCheckRow, rows: RowCheckRow) -> Verdict:
     return Verdict(
         checked_rows=rows.checked_rows,
         checked_seals=seals.checked_seals,

@@ -26,8 +26,9 @@ from service.audit.schemas import (
     ExportFormat,
     ExportRow,
     Integrity,
+    ReportRow,
 )
-from service.audit.seals import verify_chain
+from service.audit.seals import Verdict, verify_chain
 from service.audit.writer import record
 from service.db import sql
 from service.db.catalogue import Query
@@ -47,6 +48,9 @@ _COPY_OPTIONS: dict[str, dict[str, Any]] = {
     "ndjson": {"quote": "\x01", "delimiter": "\x02"},
 }
 MEDIA_TYPES = {"csv": "text/csv", "ndjson": "application/x-ndjson"}  # Litestar adds "; charset=utf-8" to text/*
+DOWNLOAD_TIMEOUT_SECONDS = 6 * 3600.0
+"""How long one download may take: COPY waits while the client reads, so the pool's command timeout (seconds)
+would cut a large export to a slow client short."""
 _CHUNKS_IN_FLIGHT = 8
 """Chunks of COPY output buffered between PostgreSQL and a slow client: the memory bound of a download."""
 
@@ -208,8 +212,10 @@ async def download(
     async def produce() -> None:
         try:
             async with db.transaction(readonly=True) as conn:
+                await sql.audit.mark_reader.one(conn)  # the sealer need not wait for a slow client
+                await sql.audit.plan_export.one(conn)
                 if await sql.audit.bind_export.one(conn, hospital_id, export_id) is not None:
-                    await statement.copy(conn, chunks.put, **_COPY_OPTIONS[fmt])
+                    await statement.copy(conn, chunks.put, timeout=DOWNLOAD_TIMEOUT_SECONDS, **_COPY_OPTIONS[fmt])
         finally:
             await chunks.put(None)
 
@@ -233,17 +239,32 @@ async def download(
 
 async def compliance_report(db: Database, actor: Actor, from_time: datetime, to_time: datetime) -> ComplianceReport:
     """The hospital's figures for ``[from_time, to_time)``, with the integrity verdict of its sealed rows in
-    that period; audited as ``audit.view``."""
-    async with db.transaction(snapshot=True) as conn:  # the figures and the verdict see the same rows
-        row = await sql.audit.compliance_report.one(conn, actor.hospital_id, from_time, to_time)
-        verdict = await verify_chain(conn, actor.hospital_id, from_time, to_time)
-        await record(
-            conn,
-            actor,
-            "audit.view",
-            resource="compliance_report",
-            metadata={"what": "compliance_report", **_period_metadata(from_time, to_time)},
-        )
+    that period; audited as ``audit.view``.
+
+    The verification (most of the work: a digest of every row) runs on a connection of its own, alongside the
+    figures, which are read in the same transaction as their ``audit.view`` row.
+    """
+
+    async def check() -> Verdict:
+        async with db.connection() as conn:
+            return await verify_chain(conn, actor.hospital_id, from_time, to_time)
+
+    async def figures() -> ReportRow | None:
+        async with db.transaction() as conn:
+            row = await sql.audit.compliance_report.one(conn, actor.hospital_id, from_time, to_time)
+            await record(
+                conn,
+                actor,
+                "audit.view",
+                resource="compliance_report",
+                metadata={"what": "compliance_report", **_period_metadata(from_time, to_time)},
+            )
+            return row
+
+    async with asyncio.TaskGroup() as both:  # one failing cancels the other
+        checking = both.create_task(check())
+        reading = both.create_task(figures())
+    verdict, row = checking.result(), reading.result()
     assert row is not None
     return ComplianceReport(
         from_time=from_time,

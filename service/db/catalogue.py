@@ -196,10 +196,15 @@ class Query(Generic[R]):
             )
         )
 
-    async def one(self, conn: Any, *args: Any) -> R | None:
-        """Run a ``:one`` statement: its row decoded, or None when there is none."""
-        record = await conn.fetchrow(self.sql, *args)
-        return None if record is None else self._decode(record)
+    async def one(self, conn: Any, *args: Any, timeout: float | None = None) -> R | None:
+        """Run a ``:one`` statement: its row decoded, or None when there is none.
+
+        Fetches the whole result rather than asking for one row (``fetchrow``): PostgreSQL runs no parallel
+        workers for a request that limits its rows, and a statement that aggregates a million rows (audit
+        verification) needs them. ``timeout`` (seconds) replaces the connection's command timeout.
+        """
+        records = await conn.fetch(self.sql, *args, timeout=timeout)
+        return self._decode(records[0]) if records else None
 
     def one_sync(self, conn: Any, *args: Any) -> R | None:
         """``one`` on a synchronous psycopg connection opened with ``cursor_factory=psycopg.RawCursor`` (which

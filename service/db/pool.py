@@ -150,13 +150,11 @@ class Database:
             yield conn
 
     @asynccontextmanager
-    async def transaction(self, *, readonly: bool = False, snapshot: bool = False) -> AsyncIterator[asyncpg.Connection]:
+    async def transaction(self, *, readonly: bool = False) -> AsyncIterator[asyncpg.Connection]:
         """Borrow a connection inside one transaction: committed when the block ends, rolled back on error.
 
         ``readonly``: a read-only snapshot (repeatable read), for several reads that must agree (a page and its total).
-        ``snapshot``: one snapshot for every statement (repeatable read) that may also write (reads that are
-        themselves audited).
         """
-        isolation = "repeatable_read" if readonly or snapshot else None
+        isolation = "repeatable_read" if readonly else None
         async with self.connection() as conn, conn.transaction(isolation=isolation, readonly=readonly):
             yield conn

@@ -6,7 +6,7 @@
 -- returns: SpanRow
 -- index: audit_seals_sealed_to_idx, audit_logs_hospital_action_time_idx
 -- scope: all hospitals (the seals cover every hospital)
-WITH purged AS (
+WITH purged AS MATERIALIZED (  -- read once (a handful of rows), not once per seal
     SELECT (g.metadata ->> 'from')::timestamptz AS from_time, (g.metadata ->> 'to')::timestamptz AS to_time
       FROM audit_logs g
      WHERE g.hospital_id IS NULL AND g.action = 'audit.purge'

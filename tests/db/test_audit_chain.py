@@ -187,6 +187,17 @@ async def test_the_sealer_leaves_an_open_transactions_window_and_never_blocks_it
     assert (after.checked_rows, after.unsealed_rows) == (2, 0)
 
 
+async def test_a_long_read_only_reader_does_not_hold_the_sealer_back(db: Database, hospital_id: uuid.UUID) -> None:
+    async with db.connection() as reader, reader.transaction(isolation="repeatable_read", readonly=True):
+        # An export's download or a verification: open for as long as its client reads.
+        await sql.audit.mark_reader.one(reader)
+        await write_rows(db, hospital_id, 2)
+        await asyncio.wait_for(seal_all(db), timeout=30)
+        async with db.connection() as conn:
+            verdict = await verify_chain(conn, hospital_id)
+        assert (verdict.verified, verdict.checked_rows, verdict.unsealed_rows) == (True, 2, 0)
+
+
 async def test_sealers_in_several_processes_build_one_chain(own_db: Database, settings: Settings) -> None:
     hospital_id = await new_hospital(own_db)
     pools = [Database(own_db.url, settings) for _ in range(3)]
