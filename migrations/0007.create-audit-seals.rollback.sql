@@ -14,7 +14,7 @@ DROP TABLE audit_exports;
 DROP INDEX audit_logs_time_brin_idx;
 DROP TABLE audit_seal_parts;
 DROP TABLE audit_seals;
-DROP FUNCTION audit_seal_hash(bytea, bigint, timestamptz, timestamptz, bigint, bytea);
+DROP FUNCTION audit_seal_hash(bytea, bigint, timestamptz, timestamptz, bigint, timestamptz, bytea);
 DROP FUNCTION audit_part_entry(uuid, integer, bytea);
 DROP FUNCTION audit_part_hash(uuid[], bytea[]);
 DROP FUNCTION audit_row_digest(uuid, uuid, uuid, text, text, text, text, inet, text, uuid, jsonb, timestamptz, timestamptz);

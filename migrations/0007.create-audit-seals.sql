@@ -56,6 +56,9 @@ CREATE OR REPLACE FUNCTION audit_logs_ensure_partitions(first_month date, months
 RETURNS integer
 LANGUAGE plpgsql
 SET timezone TO 'UTC'
+-- Creating a partition locks audit_logs: rather than queue behind a long reader (and make every audit write
+-- queue behind it), give up after 2 s; the maintenance loop tries again a minute later, months ahead.
+SET lock_timeout TO '2s'
 AS $$
 DECLARE
     month_start timestamptz;
@@ -65,6 +68,10 @@ DECLARE
 BEGIN
     IF months < 1 OR months > 1200 THEN
         RAISE EXCEPTION 'months must be between 1 and 1200, got %', months;
+    END IF;
+    -- One process at a time (every serve process runs the maintenance loop); the others skip this pass.
+    IF NOT pg_try_advisory_xact_lock(hashtext('hospital_alerts.audit_partitions')) THEN
+        RETURN 0;
     END IF;
     FOR i IN 0 .. months - 1 LOOP
         month_start := date_trunc('month', first_month::timestamp) + make_interval(months => i);
@@ -129,33 +136,39 @@ COMMENT ON FUNCTION audit_part_entry(uuid, integer, bytea) IS
     'What a seal hashes of each of its parts: hospital (zeros for rows with no hospital), row count, part hash.';
 
 CREATE FUNCTION audit_seal_hash(prev_hash bytea, seq bigint, sealed_from timestamptz, sealed_to timestamptz,
-                                row_count bigint, part_entries bytea) RETURNS bytea
+                                row_count bigint, kept_until timestamptz, part_entries bytea) RETURNS bytea
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN sha256(prev_hash || int8send(seq)
               || int8send((extract(epoch FROM sealed_from) * 1000000)::bigint)
               || int8send((extract(epoch FROM sealed_to) * 1000000)::bigint)
-              || int8send(row_count) || part_entries);
-COMMENT ON FUNCTION audit_seal_hash(bytea, bigint, timestamptz, timestamptz, bigint, bytea) IS
-    'A seal''s hash: the previous seal''s hash, its number, window and row count, and its parts'' entries in hospital order (no hospital first).';
+              || int8send(row_count)
+              || int8send(coalesce((extract(epoch FROM kept_until) * 1000000)::bigint, 0))
+              || part_entries);
+COMMENT ON FUNCTION audit_seal_hash(bytea, bigint, timestamptz, timestamptz, bigint, timestamptz, bytea) IS
+    'A seal''s hash: the previous seal''s hash, its number, window, row count and retention, and its parts'' entries in hospital order (no hospital first).';
 
 CREATE TABLE audit_seals (
     seq         bigint      PRIMARY KEY CHECK (seq >= 1),
     sealed_from timestamptz NOT NULL,
     sealed_to   timestamptz NOT NULL,
     row_count   bigint      NOT NULL CHECK (row_count >= 0),
+    kept_until  timestamptz,
     prev_hash   bytea       NOT NULL CHECK (octet_length(prev_hash) = 32),
     seal_hash   bytea       NOT NULL CHECK (octet_length(seal_hash) = 32),
     created_at  timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT audit_seals_window_check CHECK (sealed_to > sealed_from),
+    CONSTRAINT audit_seals_kept_check CHECK ((row_count = 0) = (kept_until IS NULL)),
     -- A seal never spans two months, so a purged month takes whole seals with it.
     CONSTRAINT audit_seals_one_month_check CHECK (
         date_trunc('month', sealed_from, 'UTC') = date_trunc('month', sealed_to - interval '1 microsecond', 'UTC'))
 );
 COMMENT ON TABLE audit_seals IS
     'The audit chain: seal n covers every audit row with sealed_from <= "timestamp" < sealed_to, and hashes seal n-1. Append-only.';
+COMMENT ON COLUMN audit_seals.kept_until IS
+    'The latest retention_until of the seal''s rows (null for an empty seal), in its hash: after it, the rows may lawfully be gone (purged), and verification no longer asks for them. Not read from the log, so no forged row can excuse a deletion.';
 COMMENT ON COLUMN audit_seals.prev_hash IS 'seal_hash of seal seq - 1; 32 zero bytes for the first seal.';
 COMMENT ON COLUMN audit_seals.seal_hash IS
-    'audit_seal_hash(prev_hash, seq, sealed_from, sealed_to, row_count, its parts'' entries). Print the latest (hospital-alerts audit seal) and keep it outside the database.';
+    'audit_seal_hash(prev_hash, seq, sealed_from, sealed_to, row_count, kept_until, its parts'' entries). Print the latest (hospital-alerts audit seal) and keep it outside the database.';
 
 CREATE TABLE audit_seal_parts (
     seq         bigint  NOT NULL REFERENCES audit_seals (seq) ON DELETE RESTRICT,
@@ -244,6 +257,7 @@ CREATE FUNCTION audit_logs_purge_expired(as_of timestamptz, sealed_to timestampt
 RETURNS TABLE (partition_name text, range_from timestamptz, range_to timestamptz, row_count bigint)
 LANGUAGE plpgsql
 SET timezone TO 'UTC'
+SET lock_timeout TO '2s'  -- as audit_logs_ensure_partitions: never make audit writes queue behind a drop
 AS $$
 -- Drops each monthly partition whose every row is past retention_until at as_of, oldest first. A month is
 -- only dropped once it is wholly sealed (its end <= sealed_to), so the chain records what it held. Returns
@@ -252,6 +266,9 @@ DECLARE
     part record;
     still_kept boolean;
 BEGIN
+    IF NOT pg_try_advisory_xact_lock(hashtext('hospital_alerts.audit_partitions')) THEN
+        RETURN;  -- another process is at it
+    END IF;
     FOR part IN
         SELECT c.relname::text AS name,
                (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \(''([^'']+)''\) TO \(''([^'']+)''\)'))::text[] AS bounds

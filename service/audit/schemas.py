@@ -100,6 +100,8 @@ class ExportRow(Row):
     format: ExportFormat
     created_at: datetime
     expires_at: datetime
+    expired: bool
+    """By the database's clock, the one the download's check reads."""
 
 
 class Export(msgspec.Struct, rename="camel"):

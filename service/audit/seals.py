@@ -2,9 +2,9 @@
 
 Sealing never sits on the write path. Requests append audit rows freely; every few seconds one process (an
 advisory lock picks it) seals the rows of the next closed time window: per hospital the rows' ids and
-digests, and a seal that hashes them with the previous seal's hash. A window is closed when no transaction of
-the service that started inside it is still open (``sql/audit/seal_bound.sql``), so no row can commit into a
-window after it is sealed. Verification recomputes every digest and hash in PostgreSQL (migration 0007's
+digests, and a seal that hashes them with the previous seal's hash. A window is closed when no transaction in
+the database that began before the window's end is still open (``sql/audit/seal_bound.sql``), so no row can
+commit into a window after it is sealed. Verification recomputes every digest and hash in PostgreSQL (migration 0007's
 functions) and compares rows and seals both ways.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from uuid import UUID
 
 import asyncpg
 
-from service.audit.schemas import RowCheckRow, SealCheckRow
+from service.audit.schemas import RowCheckRow, SealCheckRow, SealRow
 from service.db import sql
 from service.db.pool import Database
 from service.errors import is_database_unavailable
@@ -36,6 +37,7 @@ HEARTBEAT = timedelta(minutes=5)
 """An idle chain still moves forward this often with an empty seal, so rows slipped into a quiet stretch
 behind the service's back are caught too."""
 MAX_SEALS_PER_PASS = 50
+HEAD_LOG_SECONDS = 300.0
 VERIFY_TIMEOUT_SECONDS = 3600.0
 """Verification reads every sealed row (about 5 s per million on two cores): far past the pool's command
 timeout for a whole chain of tens of millions."""
@@ -45,6 +47,8 @@ timeout for a whole chain of tens of millions."""
 class SealPass:
     seals: int
     rows: int
+    head: str | None = None
+    """The newest seal made, as ``SEQ:SHA256`` (what ``audit verify --expect`` takes); None when none was."""
 
 
 async def seal_once(
@@ -59,17 +63,19 @@ async def seal_once(
     Returns at once (sealing nothing) when another process holds the sealer's lock.
     """
     seals = rows = 0
+    head = None
     for _ in range(max_seals):
         async with db.transaction() as conn:
             sealed = await _seal_next(conn, settle_seconds, max_rows)
         if sealed is None:
             break
         seals += 1
-        rows += sealed
-    return SealPass(seals, rows)
+        rows += sealed.row_count
+        head = f"{sealed.seq}:{sealed.seal_hash.hex()}"
+    return SealPass(seals, rows, head)
 
 
-async def _seal_next(conn: asyncpg.Connection, settle_seconds: float, max_rows: int) -> int | None:
+async def _seal_next(conn: asyncpg.Connection, settle_seconds: float, max_rows: int) -> SealRow | None:
     lock = await sql.audit.try_seal_lock.one(conn)
     if lock is None or not lock.acquired:
         return None
@@ -83,17 +89,22 @@ async def _seal_next(conn: asyncpg.Connection, settle_seconds: float, max_rows: 
     quiet = window.row_count == 0 and not window.ends_month
     if quiet and window.sealed_to - head.sealed_from < HEARTBEAT:
         return None
-    seal = await sql.audit.seal_rows.one(conn, head.last_seq + 1, head.last_hash, head.sealed_from, window.sealed_to)
-    return 0 if seal is None else seal.row_count
+    return await sql.audit.seal_rows.one(conn, head.last_seq + 1, head.last_hash, head.sealed_from, window.sealed_to)
 
 
 async def run_sealer(db: Database, interval: float = SEAL_INTERVAL_SECONDS) -> None:
-    """Seal every ``interval`` seconds until cancelled; a failed pass is logged and retried."""
+    """Seal every ``interval`` seconds until cancelled; a failed pass is logged and retried.
+
+    Every few minutes the chain's head goes to the log too: logs shipped off the machine are a copy of the
+    seal kept outside the database, for ``audit verify --expect``.
+    """
+    last_published = -HEAD_LOG_SECONDS
     while True:
         try:
             done = await seal_once(db)
-            if done.seals:
-                logger.debug("sealed %d audit rows in %d seals", done.rows, done.seals)
+            if done.head is not None and time.monotonic() - last_published >= HEAD_LOG_SECONDS:
+                logger.info("audit chain head %s", done.head)
+                last_published = time.monotonic()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the loop must outlive any one failure

@@ -1,5 +1,7 @@
-"""Reading the audit trail: the query API, exports and the compliance report. Every read is itself audited
-(``audit.view``), in the same transaction as the read."""
+"""Reading the audit trail: the query API, exports and the compliance report. Every read is itself audited:
+``audit.view`` in the same transaction as the read; an export's download as ``audit.download`` committed
+before its first byte is read (the rows then stream from a read-only transaction of their own); the report's
+integrity check runs on a connection of its own beside the figures and their ``audit.view`` row."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import suppress
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -129,7 +131,7 @@ def _period_metadata(from_time: datetime | None, to_time: datetime | None) -> di
 def _export(row: ExportRow) -> Export:
     return Export(
         id=row.id,
-        status="ready" if row.expires_at > datetime.now(UTC) else "expired",
+        status="expired" if row.expired else "ready",
         format=row.format,
         created_at=row.created_at,
         expires_at=row.expires_at,
@@ -216,16 +218,20 @@ async def download(
                 await sql.audit.plan_export.one(conn)
                 if await sql.audit.bind_export.one(conn, hospital_id, export_id) is not None:
                     await statement.copy(conn, chunks.put, timeout=DOWNLOAD_TIMEOUT_SECONDS, **_COPY_OPTIONS[fmt])
-        finally:
-            await chunks.put(None)
+        except asyncio.CancelledError:
+            raise  # the client is gone: nobody is left to tell, and a put could wait for ever
+        except BaseException:
+            await chunks.put(None)  # wake the reader, which then raises what the COPY raised
+            raise
+        await chunks.put(None)
 
     producer = asyncio.create_task(produce(), name=f"audit-export-{export_id}")
     try:
         while (chunk := await chunks.get()) is not None:
             yield bytes(chunk)  # asyncpg hands over bytearrays; the ASGI body must be bytes
         await producer  # raises what the COPY raised, ending the response short rather than silently
-    except Exception:
-        logger.error("audit export %s ended early", export_id)
+    except Exception as exc:
+        logger.error("audit export %s ended early: %s", export_id, type(exc).__name__)
         raise
     finally:
         if not producer.done():

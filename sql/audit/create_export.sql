@@ -7,4 +7,4 @@
 INSERT INTO audit_exports (hospital_id, requested_by, format, from_time, to_time, user_id, action, resource,
                            resource_id, outcome)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-RETURNING id, format, created_at, expires_at;
+RETURNING id, format, created_at, expires_at, expires_at <= now() AS expired;

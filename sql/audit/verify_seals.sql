@@ -7,7 +7,7 @@
 -- index: audit_seals_sealed_to_idx, audit_seals_pkey, audit_seal_parts_key
 -- scope: all hospitals (the command line verifies the whole chain; a hospital's check still needs every seal)
 WITH chosen AS (
-    SELECT s.seq, s.sealed_from, s.sealed_to, s.row_count, s.prev_hash, s.seal_hash
+    SELECT s.seq, s.sealed_from, s.sealed_to, s.row_count, s.kept_until, s.prev_hash, s.seal_hash
       FROM audit_seals s
      WHERE s.sealed_to > coalesce($2::timestamptz, '-infinity') AND s.sealed_from < coalesce($3::timestamptz, 'infinity')
 ), parts AS (
@@ -31,7 +31,7 @@ WITH chosen AS (
                WHEN NOT coalesce(p.parts_match, true) THEN 'a part''s hash does not match its list of rows'
                WHEN c.row_count <> coalesce(p.row_count, 0) THEN 'its row count does not match its parts'
                WHEN c.seal_hash <> audit_seal_hash(c.prev_hash, c.seq, c.sealed_from, c.sealed_to, c.row_count,
-                                                   coalesce(p.entries, ''::bytea))
+                                                   c.kept_until, coalesce(p.entries, ''::bytea))
                    THEN 'its hash does not match its contents'
            END AS problem
       FROM chosen c

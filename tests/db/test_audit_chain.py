@@ -135,6 +135,21 @@ async def test_a_row_deleted_with_the_triggers_disabled_is_named(db: Database, h
     assert verdict.problems() == [f"row {row_id} was deleted: seal {verdict.row_seal} lists it"]
 
 
+async def test_a_forged_purge_record_excuses_no_deletion(db: Database, hospital_id: uuid.UUID) -> None:
+    await write_rows(db, hospital_id, 3)
+    await seal_all(db)
+    row_id = (await rows_of(db, hospital_id))[0]
+    async with db.transaction() as conn:
+        await probes().probe.audit_triggers_off.exec(conn)
+        await probes().probe.audit_delete_row.rows(conn, hospital_id, row_id)
+        await probes().probe.audit_triggers_on.exec(conn)
+        await probes().probe.audit_forge_purge.exec(conn)  # "every month was purged", sealed like any row
+    await seal_all(db)
+    async with db.connection() as conn:
+        verdict = await verify_chain(conn, hospital_id)
+    assert (verdict.verified, verdict.bad_row_id, verdict.row_problem) == (False, row_id, "deleted")
+
+
 @pytest.mark.parametrize("when", ["inside a sealed window", "before the chain began"])
 async def test_a_row_inserted_behind_the_services_back_is_named(
     db: Database, hospital_id: uuid.UUID, when: str
