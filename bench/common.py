@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,9 +35,9 @@ class BenchDatabase:
 
 
 @contextmanager
-def bench_database() -> Iterator[BenchDatabase]:
+def bench_database(*, keep: bool = False) -> Iterator[BenchDatabase]:
     """A migrated throwaway database on DATABASE_URL's server (or the embedded PostgreSQL) with one hospital
-    and its admin; dropped at the end, whatever happens."""
+    and its admin; dropped at the end, whatever happens (unless ``keep``: then it is left for a look)."""
     server = server_url()
     name = f"ha_bench_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(with_database(server, "postgres"), autocommit=True) as conn:
@@ -55,8 +56,11 @@ def bench_database() -> Iterator[BenchDatabase]:
         )  # fmt: skip
         yield BenchDatabase(url, hospital_id)
     finally:
-        with psycopg.connect(with_database(server, "postgres"), autocommit=True) as conn:
-            conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
+        if keep:
+            step(f"database {name} kept: drop it with DROP DATABASE {name}")
+        else:
+            with psycopg.connect(with_database(server, "postgres"), autocommit=True) as conn:
+                conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
 
 
 def _check(result: object) -> object:
@@ -99,6 +103,33 @@ def rss_mib(pid: int) -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+class PeakRss:
+    """Samples a process's resident memory from a thread every ``interval`` seconds while the block runs:
+    ``before``, ``peak`` and ``after``, in MiB."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.before = self.peak = self.after = float("nan")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name=f"rss-{pid}", daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak = max(self.peak, rss_mib(self.pid))
+
+    def __enter__(self) -> PeakRss:
+        self.before = self.peak = rss_mib(self.pid)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.after = rss_mib(self.pid)
+        self.peak = max(self.peak, self.after)
 
 
 def step(message: str) -> None:
