@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -50,6 +51,15 @@ async def seal_all(db: Database) -> None:
 async def rows_of(db: Database, hospital_id: uuid.UUID) -> list[uuid.UUID]:
     async with db.connection() as conn:
         return [row.id for row in await probes().probe.audit_row_ids.many(conn, hospital_id)]
+
+
+@asynccontextmanager
+async def triggers_off(db: Database) -> AsyncIterator[asyncpg.Connection]:
+    """A superuser's transaction with the append-only triggers disabled (no other session ever sees them off)."""
+    async with db.transaction() as conn:
+        await probes().probe.audit_triggers_off.exec(conn)
+        yield conn
+        await probes().probe.audit_triggers_on.exec(conn)
 
 
 @pytest.fixture
@@ -110,10 +120,8 @@ async def test_a_row_changed_with_the_triggers_disabled_is_named(db: Database, h
     await write_rows(db, hospital_id, 4)
     await seal_all(db)
     row_id = (await rows_of(db, hospital_id))[2]
-    async with db.transaction() as conn:
-        await probes().probe.audit_triggers_off.exec(conn)
+    async with triggers_off(db) as conn:
         assert await probes().probe.audit_change_row.rows(conn, hospital_id, row_id) == 1
-        await probes().probe.audit_triggers_on.exec(conn)
     async with db.connection() as conn:
         verdict = await verify_chain(conn, hospital_id)
     assert not verdict.verified
@@ -125,10 +133,8 @@ async def test_a_row_deleted_with_the_triggers_disabled_is_named(db: Database, h
     await write_rows(db, hospital_id, 4)
     await seal_all(db)
     row_id = (await rows_of(db, hospital_id))[1]
-    async with db.transaction() as conn:
-        await probes().probe.audit_triggers_off.exec(conn)
+    async with triggers_off(db) as conn:
         assert await probes().probe.audit_delete_row.rows(conn, hospital_id, row_id) == 1
-        await probes().probe.audit_triggers_on.exec(conn)
     async with db.connection() as conn:
         verdict = await verify_chain(conn, hospital_id)
     assert (verdict.verified, verdict.bad_row_id, verdict.row_problem) == (False, row_id, "deleted")
@@ -139,10 +145,8 @@ async def test_a_forged_purge_record_excuses_no_deletion(db: Database, hospital_
     await write_rows(db, hospital_id, 3)
     await seal_all(db)
     row_id = (await rows_of(db, hospital_id))[0]
-    async with db.transaction() as conn:
-        await probes().probe.audit_triggers_off.exec(conn)
+    async with triggers_off(db) as conn:
         await probes().probe.audit_delete_row.rows(conn, hospital_id, row_id)
-        await probes().probe.audit_triggers_on.exec(conn)
         await probes().probe.audit_forge_purge.exec(conn)  # "every month was purged", sealed like any row
     await seal_all(db)
     async with db.connection() as conn:
@@ -175,10 +179,8 @@ async def test_another_hospitals_tampering_does_not_touch_this_hospitals_verdict
     await write_rows(db, hospital_id, 2)
     await write_rows(db, other, 2)
     await seal_all(db)
-    async with db.transaction() as conn:
-        await probes().probe.audit_triggers_off.exec(conn)
+    async with triggers_off(db) as conn:
         await probes().probe.audit_change_row.rows(conn, other, (await rows_of(db, other))[0])
-        await probes().probe.audit_triggers_on.exec(conn)
     async with db.connection() as conn:
         assert (await verify_chain(conn, hospital_id)).verified
         assert not (await verify_chain(conn, other)).verified
@@ -345,10 +347,8 @@ async def test_audit_verify_and_seal_on_the_command_line(own_db: Database) -> No
     assert "nonsense is not SEQ:SHA256" in bad_usage.stderr
 
     row_id = (await rows_of(own_db, hospital_id))[-1]
-    async with own_db.transaction() as conn:
-        await probes().probe.audit_triggers_off.exec(conn)
+    async with triggers_off(own_db) as conn:
         await probes().probe.audit_delete_row.rows(conn, hospital_id, row_id)
-        await probes().probe.audit_triggers_on.exec(conn)
     tampered = run("audit", "verify", "--hospital", str(hospital_id), database_url=own_db.url)
     assert tampered.returncode == 1
     assert f"TAMPERED  row {row_id} was deleted: seal " in tampered.stdout
