@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime, timedelta
 from functools import cache
@@ -9,7 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from service.audit.schemas import CreatedRow  # noqa: F401 (probe ensure_audit_partitions returns it)
+from service.audit.seals import seal_once
+from service.db import sql
 from service.db.catalogue import Catalogue, Row, load_catalogue
+from service.db.pool import Database
 
 
 class AuditPlacementRow(Row):
@@ -57,6 +61,10 @@ class PartitionRow(Row):
     guarded: bool
 
 
+class NewestRow(Row):
+    at: datetime | None
+
+
 class SealCountRow(Row):
     seals: int
     last_seq: int
@@ -70,6 +78,27 @@ class JsonObjectRow(Row):
     """A probe's row as one JSON object (``... AS data``), for probes whose columns only one test reads."""
 
     data: dict[str, Any]
+
+
+async def seal_through(db: Database, at: datetime) -> None:
+    """Seal until the chain's head passes ``at``. Sealing waits for every open transaction (the app's loops
+    run beside the tests) and another sealer may hold the lock, so one pass is not always enough."""
+    for _ in range(500):
+        await seal_once(db, settle_seconds=0)
+        async with db.connection() as conn:
+            head = await sql.audit.latest_seal.one(conn)
+        if head is not None and head.sealed_to > at:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the audit rows up to {at} were not sealed within 10 s")
+
+
+async def seal_all(db: Database) -> None:
+    """Seal every audit row committed so far."""
+    async with db.connection() as conn:
+        newest = await probes().probe.audit_newest_row.one(conn)
+    if newest is not None and newest.at is not None:
+        await seal_through(db, newest.at)
 
 
 @cache

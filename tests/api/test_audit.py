@@ -26,7 +26,6 @@ hospital's admin sees none of this hospital's rows or exports.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import csv
 import io
@@ -44,12 +43,10 @@ import pyotp
 import pytest
 
 from service.audit.schemas import AuditLogRow
-from service.audit.seals import seal_once
-from service.db import sql
 from service.db.pool import Database
 from tests.api.conftest import MakeStaff, Staff, login
 from tests.api.contract import LOGIN_FAILED, NOT_VALID, RFC3339, ROLE_FORBIDDEN, assert_problem
-from tests.probes import probes
+from tests.probes import probes, seal_through
 
 AUDIT = "/api/v1/audit"
 LOGS = f"{AUDIT}/logs"
@@ -286,14 +283,7 @@ async def get_report(client: httpx.AsyncClient, staff: Staff, start: datetime, e
 async def seal_everything(db: Database, *hospitals: uuid.UUID) -> None:
     """Seal until the chain covers every audit row of ``hospitals`` (the app's own sealer may hold the lock)."""
     newest = max([rows[0].timestamp for hospital in hospitals if (rows := await table_rows(db, hospital))])
-    for _ in range(200):
-        await seal_once(db, settle_seconds=0)
-        async with db.transaction() as conn:
-            head = await sql.audit.latest_seal.one(conn)
-        if head is not None and head.sealed_to > newest:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the audit rows were not sealed")
+    await seal_through(db, newest)
 
 
 def percentile_cont(values: Sequence[float], fraction: float) -> float:

@@ -30,7 +30,7 @@ from service.db import migrations, sql
 from service.db.pool import Database
 from tests.conftest import ScratchDatabases
 from tests.e2e.processes import run
-from tests.probes import probes
+from tests.probes import probes, seal_all
 
 APPEND_ONLY = "audit_logs is append-only: {} refused"
 RETENTION_DAYS = 2192
@@ -41,11 +41,6 @@ async def write_rows(db: Database, hospital_id: uuid.UUID, count: int) -> None:
     for number in range(count):
         async with db.transaction() as conn:
             await record(conn, CLI_ACTOR, "hospital.update", hospital_id=hospital_id, metadata={"n": number})
-
-
-async def seal_all(db: Database) -> None:
-    while (await seal_once(db, settle_seconds=0)).seals:
-        pass
 
 
 async def rows_of(db: Database, hospital_id: uuid.UUID) -> list[uuid.UUID]:
