@@ -24,13 +24,14 @@ from service.auth.controller import AuthController
 from service.auth.guards import authenticate, provide_actor, provide_database, provide_principal
 from service.auth.secrets import SecretBox
 from service.config import Settings, load_settings
-from service.db import get_catalogue
+from service.db import catalogue, get_catalogue
 from service.db.embedded import embedded_database_url
 from service.db.migrations import migration_ids
 from service.db.pool import Database
 from service.errors import handle_exception, problem_response
 from service.hospital.controller import HospitalController
 from service.logs import RequestIdMiddleware, add_request_id_header, configure_logging
+from service.ops import metrics
 from service.ops.controller import HealthController
 from service.ops.maintenance import run_maintenance
 from service.users.controller import UsersController
@@ -57,6 +58,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     get_catalogue()  # load and check every SQL file now: a broken one stops the start, not a request later
     db = Database(database_url, settings)
     hub = EventHub(db)
+    metrics.watch(pool=db, hub=hub)
+    metrics.set_slow_query_threshold(settings.slow_query_ms)
+    catalogue.observe = metrics.observe_query
 
     @asynccontextmanager
     async def database_lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -79,7 +83,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await db.close()
 
     return Litestar(
-        route_handlers=[HealthController, api_router()],
+        route_handlers=[HealthController, metrics.metrics_route(settings.metrics_token), api_router()],
         lifespan=[database_lifespan],
         state=State(
             {
@@ -92,7 +96,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers={Exception: handle_exception},
         before_send=[add_request_id_header, forbid_caching],
-        middleware=[RequestIdMiddleware],
+        middleware=[RequestIdMiddleware, metrics.MetricsMiddleware],
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="hospital-alerts",

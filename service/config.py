@@ -33,6 +33,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     HKDF derives the keys from it but cannot add entropy it lacks (``openssl rand -base64 48`` makes one)."""
     login_rate_per_minute: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 30
     metrics_token: str | None = None
+    slow_query_ms: Annotated[float, msgspec.Meta(gt=0, le=3_600_000)] = 200.0
+    """A named SQL statement slower than this is logged (its name and duration) and counted in /metrics."""
     data_dir: str = ".data"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -73,6 +75,7 @@ ENVIRONMENT: dict[str, str] = {
     "HOSPITAL_ALERTS_SECRET_KEY": "secret_key",
     "HOSPITAL_ALERTS_LOGIN_RATE_PER_MINUTE": "login_rate_per_minute",
     "HOSPITAL_ALERTS_METRICS_TOKEN": "metrics_token",
+    "HOSPITAL_ALERTS_SLOW_QUERY_MS": "slow_query_ms",
     "HOSPITAL_ALERTS_DATA_DIR": "data_dir",
     "HOSPITAL_ALERTS_LOG_LEVEL": "log_level",
     "HOSPITAL_ALERTS_DB_POOL_MIN_SIZE": "db_pool_min_size",

@@ -18,6 +18,7 @@ from service.audit.writer import record
 from service.db import sql
 from service.db.pool import Database
 from service.errors import is_database_unavailable
+from service.ops import metrics
 
 logger = logging.getLogger("service.alerts.loops")
 
@@ -44,6 +45,7 @@ async def escalate_one(db: Database) -> bool:
                 metadata={"reason": "timeout", "fromLevel": due.from_level, "toLevel": due.to_level},
             )
             await publish(conn, "alert.escalated", alert)
+            metrics.ESCALATIONS.inc()
     return True
 
 
@@ -64,6 +66,7 @@ async def expire_one(db: Database) -> bool:
             metadata={"status": "resolved", "expiresAt": alert.expires_at.isoformat() if alert.expires_at else None},
         )
         await publish(conn, "alert.resolved", alert)
+    metrics.EXPIRIES.inc()
     return True
 
 

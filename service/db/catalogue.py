@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import importlib
 import re
+import time
 import uuid as uuid_module
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Generic, Literal, TypeVar
@@ -43,6 +44,14 @@ import msgspec.inspect as mi
 from service.resources import resource_dir
 
 Kind = Literal["one", "many", "exec", "rows", "copy"]
+
+
+def _observe_nothing(name: str, seconds: float) -> None:
+    return None
+
+
+observe: Callable[[str, float], None] = _observe_nothing
+"""Called after every statement with its qualified name and duration; the metrics set it (service.ops.metrics)."""
 
 
 class Row(msgspec.Struct):
@@ -203,7 +212,9 @@ class Query(Generic[R]):
         workers for a request that limits its rows, and a statement that aggregates a million rows (audit
         verification) needs them. ``timeout`` (seconds) replaces the connection's command timeout.
         """
+        started = time.perf_counter()
         records = await conn.fetch(self.sql, *args, timeout=timeout)
+        observe(self.qualified_name, time.perf_counter() - started)
         return self._decode(records[0]) if records else None
 
     def one_sync(self, conn: Any, *args: Any) -> R | None:
@@ -219,20 +230,30 @@ class Query(Generic[R]):
     async def many(self, conn: Any, *args: Any) -> list[R]:
         """Run a ``:many`` statement: every row, decoded."""
         decode = self._decode
-        return [decode(record) for record in await conn.fetch(self.sql, *args)]
+        started = time.perf_counter()
+        records = await conn.fetch(self.sql, *args)
+        observe(self.qualified_name, time.perf_counter() - started)
+        return [decode(record) for record in records]
 
     async def copy(self, conn: Any, output: Any, **options: Any) -> str:
         """Run a ``:copy`` statement as ``COPY (<statement>) TO STDOUT`` in CSV with ``options`` (asyncpg's:
         ``header``, ``quote``, ``delimiter``, ...), each chunk of bytes passed to the coroutine ``output``."""
-        return str(await conn.copy_from_query(self.sql.rstrip().rstrip(";"), output=output, format="csv", **options))
+        started = time.perf_counter()
+        status = await conn.copy_from_query(self.sql.rstrip().rstrip(";"), output=output, format="csv", **options)
+        observe(self.qualified_name, time.perf_counter() - started)
+        return str(status)
 
     async def exec(self, conn: Any, *args: Any) -> None:
         """Run an ``:exec`` statement."""
+        started = time.perf_counter()
         await conn.execute(self.sql, *args)
+        observe(self.qualified_name, time.perf_counter() - started)
 
     async def rows(self, conn: Any, *args: Any) -> int:
         """Run a ``:rows`` statement: how many rows it changed."""
+        started = time.perf_counter()
         status = await conn.execute(self.sql, *args)
+        observe(self.qualified_name, time.perf_counter() - started)
         tail = status.rsplit(" ", 1)[-1]
         return int(tail) if tail.isdigit() else 0
 

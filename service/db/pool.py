@@ -74,6 +74,7 @@ class Database:
         self._pool: asyncpg.Pool | None = None
         self._opener: asyncio.Task[None] | None = None
         self._recycler: asyncio.Task[None] | None = None
+        self.waiting = 0
 
     @property
     def pool(self) -> asyncpg.Pool | None:
@@ -146,8 +147,15 @@ class Database:
         pool = self._pool
         if pool is None:
             raise ServiceUnavailable()
-        async with pool.acquire(timeout=self.settings.db_acquire_timeout) as conn:
+        self.waiting += 1  # requests waiting for a connection: a gauge of /metrics
+        try:
+            conn = await pool.acquire(timeout=self.settings.db_acquire_timeout)
+        finally:
+            self.waiting -= 1
+        try:
             yield conn
+        finally:
+            await pool.release(conn)
 
     @asynccontextmanager
     async def transaction(self, *, readonly: bool = False) -> AsyncIterator[asyncpg.Connection]:
