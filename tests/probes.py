@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from service.audit.schemas import CreatedRow  # noqa: F401 (probe ensure_audit_partitions returns it)
+from service.audit.schemas import CreatedRow, SettingRow  # noqa: F401 (probes return them)
 from service.audit.seals import seal_once
 from service.db import sql
 from service.db.catalogue import Catalogue, Row, load_catalogue
@@ -59,6 +59,13 @@ class RowTimeRow(Row):
 class PartitionRow(Row):
     name: str
     guarded: bool
+
+
+class PlanSampleRow(Row):
+    hospital_id: uuid.UUID
+    department_id: uuid.UUID
+    user_id: uuid.UUID
+    token_hash: bytes
 
 
 class NewestRow(Row):
