@@ -229,7 +229,7 @@ async def seal_everything(url: str) -> tuple[int, int, float]:
     reported = 0
     started = time.perf_counter()
     try:
-        while (done := await seal_once(db, settle_seconds=0)).seals:
+        while (done := await seal_once(db, settle_seconds=0, batch_seconds=0)).seals:
             rows, seals = rows + done.rows, seals + done.seals
             if rows - reported >= 1_000_000:
                 reported = rows

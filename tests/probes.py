@@ -91,7 +91,7 @@ async def seal_through(db: Database, at: datetime) -> None:
     """Seal until the chain's head passes ``at``. Sealing waits for every open transaction (the app's loops
     run beside the tests) and another sealer may hold the lock, so one pass is not always enough."""
     for _ in range(500):
-        await seal_once(db, settle_seconds=0)
+        await seal_once(db, settle_seconds=0, batch_seconds=0)
         async with db.connection() as conn:
             head = await sql.audit.latest_seal.one(conn)
         if head is not None and head.sealed_to > at:

@@ -33,6 +33,10 @@ SETTLE_SECONDS = 1.0
 """A row's transaction must have started at least this long ago before its window is sealed: the margin
 between a transaction's start and its showing in pg_stat_activity."""
 MAX_ROWS_PER_SEAL = 20_000
+BATCH_SECONDS = 5.0
+BATCH_ROWS = 1_000
+"""A window is sealed once its oldest row has waited this long, or this many rows wait: under steady traffic a
+seal every few seconds, not one per pass (every seal costs a row, and a part per hospital in it)."""
 HEARTBEAT = timedelta(minutes=5)
 """An idle chain still moves forward this often with an empty seal, so rows slipped into a quiet stretch
 behind the service's back are caught too."""
@@ -55,6 +59,7 @@ async def seal_once(
     db: Database,
     *,
     settle_seconds: float = SETTLE_SECONDS,
+    batch_seconds: float = BATCH_SECONDS,
     max_rows: int = MAX_ROWS_PER_SEAL,
     max_seals: int = MAX_SEALS_PER_PASS,
 ) -> SealPass:
@@ -66,7 +71,7 @@ async def seal_once(
     head = None
     for _ in range(max_seals):
         async with db.transaction() as conn:
-            sealed = await _seal_next(conn, settle_seconds, max_rows)
+            sealed = await _seal_next(conn, settle_seconds, batch_seconds, max_rows)
         if sealed is None:
             break
         seals += 1
@@ -75,7 +80,9 @@ async def seal_once(
     return SealPass(seals, rows, head)
 
 
-async def _seal_next(conn: asyncpg.Connection, settle_seconds: float, max_rows: int) -> SealRow | None:
+async def _seal_next(
+    conn: asyncpg.Connection, settle_seconds: float, batch_seconds: float, max_rows: int
+) -> SealRow | None:
     lock = await sql.audit.try_seal_lock.one(conn)
     if lock is None or not lock.acquired:
         return None
@@ -86,6 +93,9 @@ async def _seal_next(conn: asyncpg.Connection, settle_seconds: float, max_rows: 
     window = await sql.audit.seal_window.one(conn, head.sealed_from, head.bound, max_rows)
     if window is None:
         return None
+    young = head.bound - head.sealed_from < timedelta(seconds=batch_seconds)
+    if young and window.row_count < BATCH_ROWS and not window.ends_month:
+        return None  # let a few more seconds of rows join this seal
     quiet = window.row_count == 0 and not window.ends_month
     if quiet and window.sealed_to - head.sealed_from < HEARTBEAT:
         return None

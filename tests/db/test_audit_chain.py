@@ -222,7 +222,7 @@ async def test_sealers_in_several_processes_build_one_chain(own_db: Database, se
 
         async def sealer(pool: Database) -> None:
             for _ in range(20):
-                await seal_once(pool, settle_seconds=0, max_rows=7)
+                await seal_once(pool, settle_seconds=0, batch_seconds=0, max_rows=7)
                 await asyncio.sleep(0.01)
 
         await asyncio.gather(writer(), *(sealer(pool) for pool in pools))

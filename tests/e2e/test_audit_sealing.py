@@ -46,7 +46,8 @@ def test_a_serve_process_seals_what_it_writes_within_seconds(
         assert page.status_code == 200
         written_at = time.monotonic()
 
-        # Within seconds every row is sealed (the loop runs every 2 s; a window waits 1 s for late commits).
+        # Within seconds every row is sealed (the loop runs every 2 s; a window is sealed once its oldest row has
+        # waited 5 s, and 1 s after the last transaction that could still write into it).
         while True:
             verified = run("audit", "verify", "--hospital", hospital_id, database_url=url)
             assert verified.returncode == 0, verified.stdout + verified.stderr
