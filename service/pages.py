@@ -1,4 +1,5 @@
-"""Keyset pagination's cursor, shared by every list that grows without bound (alert history, audit logs).
+"""What the lists that grow without bound (alert history, audit logs) share: their time range's check and
+keyset pagination's cursor.
 
 The cursor is the sort key of the last row of a page, ``(time, id)``, base64url-encoded: opaque to clients,
 and the next page's statement continues strictly after it, so every row is seen exactly once.
@@ -33,3 +34,14 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         raise BadRequest(
             "the request is not valid", errors=[FieldError("cursor", "is not a cursor this service gave")]
         ) from None
+
+
+def require_offsets(**times: datetime | None) -> None:
+    """400 naming each time given without a UTC offset: with none, a time names no instant (whose midnight?)."""
+    errors = [
+        FieldError(name, "needs a UTC offset (RFC 3339)")
+        for name, value in times.items()
+        if value is not None and value.tzinfo is None
+    ]
+    if errors:
+        raise BadRequest("the request is not valid", errors=errors)

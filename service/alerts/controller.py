@@ -26,7 +26,8 @@ from service.alerts.stream import EventHub, SessionVerdict, stream_events
 from service.auth.guards import BEARER, CurrentActor, CurrentPrincipal, Db, deny, permit, session_still_live
 from service.auth.permissions import Permission
 from service.bodies import refuse_body
-from service.errors import BadRequest, FieldError, problem_responses
+from service.errors import problem_responses
+from service.pages import require_offsets
 
 # `{alert_id:str}`, not `:uuid`: 401 and 403 come before a malformed id's 400 (see users.controller).
 AlertId = Annotated[uuid.UUID, PathParameter(description="An alert of the caller's hospital that the caller may see")]
@@ -96,9 +97,7 @@ class AlertsController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=200, description="Alerts per page")] = 50,
     ) -> AlertPage:
         """Every alert the caller may see, newest first; `nextCursor` fetches the next page (null on the last)."""
-        for name, value in (("from", created_from), ("to", created_to)):
-            if value is not None and value.tzinfo is None:
-                raise BadRequest("the request is not valid", errors=[FieldError(name, "needs a UTC offset (RFC 3339)")])
+        require_offsets(**{"from": created_from, "to": created_to})
         return await lifecycle.list_alerts(
             db,
             Viewer.of(principal),

@@ -32,6 +32,7 @@ from service.auth.guards import BEARER, CurrentActor, CurrentPrincipal, Db, perm
 from service.auth.permissions import Permission
 from service.bodies import refuse_body
 from service.errors import BadRequest, FieldError, problem_responses
+from service.pages import require_offsets
 
 
 @dataclass
@@ -50,18 +51,9 @@ ExportId = Annotated[uuid.UUID, PathParameter(description="An export of the call
 _AUDIT = [permit(Permission.READ_AUDIT)]
 
 
-def _with_offset(**times: datetime | None) -> None:
-    """400 naming each time given without a UTC offset (RFC 3339 requires one)."""
-    errors = [
-        FieldError(name, "needs a UTC offset (RFC 3339)")
-        for name, value in times.items()
-        if value is not None and value.tzinfo is None
-    ]
-    if errors:
-        raise BadRequest("the request is not valid", errors=errors)
-
-
-def _ordered(from_time: datetime | None, to_time: datetime | None) -> None:
+def _period(from_time: datetime | None, to_time: datetime | None) -> None:
+    """400 for a time without an offset, or a ``to`` not later than ``from``."""
+    require_offsets(**{"from": from_time, "to": to_time})
     if from_time is not None and to_time is not None and to_time <= from_time:
         raise BadRequest("the request is not valid", errors=[FieldError("to", "must be later than from")])
 
@@ -111,8 +103,7 @@ class AuditController(Controller):
         """The hospital's audit rows, newest first (by `timestamp`, then `id`); `nextCursor` fetches the next
         page (null on the last). Every filter is optional; `from` is inclusive, `to` exclusive. Reading them is
         itself audited (`audit.view`)."""
-        _with_offset(**{"from": from_time, "to": to_time})
-        _ordered(from_time, to_time)
+        _period(from_time, to_time)
         filters = AuditFilters(
             user_id=user_id, action=action, resource=resource, resource_id=resource_id, outcome=outcome
         )
@@ -132,8 +123,7 @@ class AuditController(Controller):
         of GET /audit/logs), and returns where to download it for the next hour. The download streams every
         row, oldest first, as CSV (a header line, then the audit row's fields in the API's order, `metadata` as
         JSON text) or NDJSON (one audit row object per line). Audited (`audit.export`)."""
-        _with_offset(**{"from": data.from_time, "to": data.to_time})
-        _ordered(data.from_time, data.to_time)
+        _period(data.from_time, data.to_time)
         return await trail.create_export(db, actor, data)
 
     @get(
@@ -190,6 +180,5 @@ class AuditController(Controller):
         role changes and exports in it; time to acknowledge the alerts raised in it (seconds, by priority);
         escalations in it by reason; active users without 2FA and active users with no login for 90 days (as
         they stand now); and the integrity of the period's sealed audit rows. Audited (`audit.view`)."""
-        _with_offset(**{"from": from_time, "to": to_time})
-        _ordered(from_time, to_time)
+        _period(from_time, to_time)
         return await trail.compliance_report(db, actor, from_time, to_time)
