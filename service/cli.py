@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import signal
 import sys
@@ -65,7 +66,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("HOSPITAL_ALERTS_PORT", "8000"),
         help="port to listen on (default 8000)",
     )
-    serve.add_argument("--workers", type=_positive, default=1, help="worker processes (default 1)")
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=os.environ.get("HOSPITAL_ALERTS_WORKERS", "1"),
+        help="worker processes (default 1)",
+    )
+    serve.add_argument(
+        "--server",
+        choices=("uvicorn", "granian"),
+        default=os.environ.get("HOSPITAL_ALERTS_SERVER", "uvicorn"),
+        help="the HTTP server (default uvicorn; granian needs the [granian] extra): docs/performance.md compares them",
+    )
     serve.add_argument("--demo", action="store_true", help="seed the demo data into an empty database first")
 
     migrate = commands.add_parser("migrate", help="show, apply or roll back schema migrations")
@@ -81,11 +93,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     seed = commands.add_parser("seed", help="load data into the database")
-    seed.add_argument(
+    what = seed.add_mutually_exclusive_group(required=True)
+    what.add_argument(
         "--demo",
         action="store_true",
-        required=True,
         help="two demo hospitals with departments, a user of every role and some alerts",
+    )
+    what.add_argument(
+        "--scale",
+        type=_bounded(1, 1000, "--scale"),
+        metavar="N",
+        help="N hospitals of realistic data, each with 10 departments, 1,000 users, 10,000 alerts and 100,000 "
+        "audit rows over six years, into an empty database (100 is the large scale: about 5 minutes)",
     )
 
     hospital = commands.add_parser("create-hospital", help="create a hospital; prints its id on the last line")
@@ -146,6 +165,19 @@ def _positive(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"{value} must be at least 1")
     return number
+
+
+def _bounded(minimum: int, maximum: int, flag: str):  # type: ignore[no-untyped-def]
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+        if not minimum <= number <= maximum:
+            raise argparse.ArgumentTypeError(f"{flag} must be {minimum}..{maximum}")
+        return number
+
+    return parse
 
 
 def _uuid(value: str) -> uuid.UUID:
@@ -254,9 +286,9 @@ async def _wait_for_database(url: str, settings: Settings) -> None:
 # --- commands ----------------------------------------------------------------------------------------------
 
 
-def _refuse_demo_in_production(settings: Settings) -> None:
+def _refuse_demo_in_production(settings: Settings, flag: str = "--demo") -> None:
     if settings.env == "production":
-        raise UsageError("--demo is refused in production: it creates accounts whose password is published")
+        raise UsageError(f"{flag} is refused in production: it creates accounts whose password is published")
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -267,6 +299,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.demo:
         _refuse_demo_in_production(settings)
+    if args.server == "granian" and importlib.util.find_spec("granian") is None:
+        raise UsageError("--server granian needs granian: pip install 'hospital-alerts[granian]'")
     url = database_url(settings)
     asyncio.run(_wait_for_database(url, settings))
     try:
@@ -281,7 +315,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again; that second time, exit 0:
     # a stop that was asked for is a success for whoever asked (systemd, Kubernetes, deploy.sh).
     signal.signal(signal.SIGTERM, _exit_after_graceful_stop)
-    _say(f"serving on http://{args.host}:{args.port} with {args.workers} worker(s); API docs at /schema")
+    _say(f"serving on http://{args.host}:{args.port} with {args.workers} {args.server} worker(s); API docs at /schema")
+    if args.server == "granian":
+        _serve_with_granian(args, settings)
+        return EXIT_OK
     uvicorn.run(
         "service.app:create_app_from_env",
         factory=True,
@@ -294,6 +331,24 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         timeout_graceful_shutdown=10,
     )
     return EXIT_OK
+
+
+def _serve_with_granian(args: argparse.Namespace, settings: Settings) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    Granian(
+        "service.app:create_app_from_env",
+        factory=True,
+        address=args.host,
+        port=args.port,
+        interface=Interfaces.ASGI,
+        workers=args.workers,
+        # The service logs in JSON itself; granian's own lines (start, stop) at warning level and above.
+        log_level="warning",  # type: ignore[arg-type]
+        log_access=False,
+        workers_kill_timeout=10,
+    ).serve()
 
 
 def _exit_after_graceful_stop(signum: int, frame: object) -> None:
@@ -344,7 +399,9 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
 def _seed(args: argparse.Namespace, settings: Settings) -> int:
     from service.ops.demo import DEMO_PASSWORD, seed_demo
 
-    _refuse_demo_in_production(settings)
+    _refuse_demo_in_production(settings, "--demo" if args.demo else "--scale")
+    if args.scale is not None:
+        return _seed_scale(args.scale, settings)
 
     async def run() -> None:
         async with _connection(settings) as conn:
@@ -361,6 +418,44 @@ def _seed(args: argparse.Namespace, settings: Settings) -> int:
         _say(f"every demo user's password is {DEMO_PASSWORD}")
 
     _run_with_schema_errors(run())
+    return EXIT_OK
+
+
+def _seed_scale(scale: int, settings: Settings) -> int:
+    from service.ops.seed import (
+        ROLES_OF_FIRST_USERS,
+        SEED_PASSWORD,
+        SeedError,
+        SeedReport,
+        plan,
+        seed_email,
+        seed_scale,
+    )
+
+    the_plan = plan(scale)
+    url = database_url(settings)
+    _say(
+        f"seeding {the_plan.hospitals:,} hospital(s), {the_plan.departments:,} departments, {the_plan.users:,} users, "
+        f"{the_plan.alerts:,} alerts ({the_plan.open_alerts:,} open) and {the_plan.audit_rows:,} audit rows "
+        f"from {the_plan.since:%Y-%m-%d} to {the_plan.until:%Y-%m-%d}"
+    )
+    reports: list[SeedReport] = []
+
+    async def run() -> None:
+        reports.append(await seed_scale(url, settings, scale))
+
+    try:
+        _run_with_schema_errors(run())
+    except SeedError as exc:
+        raise CommandFailed(str(exc)) from None
+    except asyncpg.PostgresError as exc:
+        raise CommandFailed(f"the seed stopped: {exc}; drop the database and start again") from None
+    report = reports[0]
+    for name, seconds in report.steps:
+        _say(f"  {name:<26} {seconds:7.1f} s")
+    _say(f"seeded in {report.seconds:.1f} s ({report.seals} seals)")
+    accounts = ", ".join(f"{role} {seed_email(1, u)}" for u, role in enumerate(ROLES_OF_FIRST_USERS))
+    _say(f"every seeded user's password is {SEED_PASSWORD}; in hospital 1 (likewise in every other): {accounts}")
     return EXIT_OK
 
 

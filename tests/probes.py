@@ -32,6 +32,17 @@ class RowCountsRow(Row):
     audit_logs: int
 
 
+class SeedFiguresRow(Row):
+    open_alerts: int
+    active_with_deadline: int
+    escalations: int
+    sealed_rows: int
+    unsealed_rows: int
+    first_roles: str
+    two_factor_users: int
+    nurse_password_hash: str
+
+
 class HospitalNameRow(Row):
     name: str
 

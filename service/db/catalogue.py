@@ -12,7 +12,9 @@ A file starts with a header, then exactly one statement, the text PostgreSQL pre
 - ``name`` equals the file name; ``:one`` (a row or None), ``:many`` (a list), ``:exec`` (nothing),
   ``:rows`` (the number of rows changed) or ``:copy`` (a SELECT run as ``COPY (...) TO STDOUT``: PostgreSQL
   writes the bytes, in CSV, and they are streamed on; COPY takes no parameters, so such a statement takes
-  none and reads what it needs from transaction-local settings a ``:one`` statement set before it).
+  none and reads what it needs from transaction-local settings a ``:one`` statement set before it);
+  ``:utility`` is for ``VACUUM`` and ``ANALYZE``, which PostgreSQL cannot prepare: run as written, outside a
+  transaction, with no parameters (the seed's last step).
 - ``$n name type`` lines declare every parameter; the check compares them with what PostgreSQL infers.
 - ``returns`` names the Row Struct (defined in ``service/<domain>/schemas.py`` or any imported module) that
   the result rows decode into; required for ``:one`` and ``:many``, absent otherwise.
@@ -43,7 +45,7 @@ import msgspec.inspect as mi
 
 from service.resources import resource_dir
 
-Kind = Literal["one", "many", "exec", "rows", "copy"]
+Kind = Literal["one", "many", "exec", "rows", "copy", "utility"]
 
 
 def _observe_nothing(name: str, seconds: float) -> None:
@@ -122,7 +124,8 @@ def _canonical_type(name: str) -> str:
     return _TYPE_ALIASES.get(name, name)
 
 
-_HEADER_NAME = re.compile(r"^--\s*name:\s*(?P<name>[a-z][a-z0-9_]*)\s*:(?P<kind>one|many|exec|rows|copy)\s*$")
+_UTILITY = re.compile(r"^(VACUUM|ANALYZE)\b", re.I)
+_HEADER_NAME = re.compile(r"^--\s*name:\s*(?P<name>[a-z][a-z0-9_]*)\s*:(?P<kind>one|many|exec|rows|copy|utility)\s*$")
 _PARAM = re.compile(r"^\$(?P<index>\d+)\s+(?P<name>[a-z_][a-z0-9_]*)\s+(?P<type>[a-z][a-z0-9_ ]*(\[\])?)$")
 _DIRECTIVE = re.compile(r"^--\s*(?P<key>returns|index|scope):\s*(?P<value>.+?)\s*$")
 
@@ -249,6 +252,13 @@ class Query(Generic[R]):
         await conn.execute(self.sql, *args)
         observe(self.qualified_name, time.perf_counter() - started)
 
+    async def utility(self, conn: Any, *, timeout: float | None = None) -> None:
+        """Run a ``:utility`` statement (VACUUM, ANALYZE) outside any transaction; ``timeout`` (seconds) replaces
+        the connection's command timeout."""
+        started = time.perf_counter()
+        await conn.execute(self.sql, timeout=timeout)
+        observe(self.qualified_name, time.perf_counter() - started)
+
     async def rows(self, conn: Any, *args: Any) -> int:
         """Run a ``:rows`` statement: how many rows it changed."""
         started = time.perf_counter()
@@ -317,6 +327,8 @@ class Catalogue:
         for query in self:
             problems.extend(tenancy_problems(query, tenant_tables))
             problems.extend(_index_problems(query, indexes))
+            if query.kind == "utility":
+                continue  # VACUUM and ANALYZE cannot be prepared; parse_file checked that it is one of them
             try:
                 statement = await conn.prepare(query.sql)
             except asyncpg.PostgresError as exc:
@@ -378,7 +390,11 @@ def parse_file(path: Path, domain: str) -> tuple[Query[Any] | None, list[Problem
         problems.append(Problem(shown, ":copy statements take no parameters (COPY cannot bind them)"))
     if kind in ("one", "many", "copy") and not returns:
         problems.append(Problem(shown, f":{kind} needs a '-- returns: <Row type>' line"))
-    if kind in ("exec", "rows") and returns:
+    if kind == "utility" and (params or not _UTILITY.match(_COMMENT.sub("", sql).strip())):
+        problems.append(
+            Problem(shown, ":utility is for VACUUM and ANALYZE without parameters (they cannot be prepared); use :exec")
+        )
+    if kind in ("exec", "rows", "utility") and returns:
         problems.append(Problem(shown, f":{kind} returns no rows; remove '-- returns:'"))
     if "index" not in directives:
         problems.append(Problem(shown, "the header needs an '-- index:' line (the index it relies on, or '-')"))

@@ -35,6 +35,13 @@ ALL_HOSPITAL_STATEMENTS = {
     "audit/verify_span",
     "audit/ensure_partitions",  # a monthly partition holds every hospital's rows
     "audit/purge_expired",
+    "seed/seed_partitions",  # seed --scale builds every hospital of an empty database
+    "seed/seed_hospitals",
+    "seed/seed_departments",
+    "seed/seed_users",
+    "seed/seed_alerts",
+    "seed/seed_escalations",
+    "seed/seed_audit_logs",
 }
 
 
@@ -189,6 +196,28 @@ def test_an_unknown_row_type_fails_at_load(tmp_path: Path) -> None:
         load_catalogue(root)
     assert [str(p) for p in error.value.problems] == [
         "sql/hospital/count_hospitals.sql: returns CountRows, which is not a Row type"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("statement", "problem"),
+    [
+        ("DELETE FROM sessions;", ":utility is for VACUUM and ANALYZE without parameters"),
+        ("VACUUM (ANALYZE);\n-- returns: CountRow", ":utility returns no rows; remove '-- returns:'"),
+    ],
+)
+def test_a_utility_statement_is_only_vacuum_or_analyze(tmp_path: Path, statement: str, problem: str) -> None:
+    root = copy_sql(tmp_path)
+    path = root / "seed" / "vacuum_analyze.sql"
+    header = path.read_text().split("VACUUM (ANALYZE);")[0]
+    if "returns" in statement:
+        header, statement = header.replace("-- index: -", "-- returns: CountRow\n-- index: -"), "VACUUM (ANALYZE);"
+    path.write_text(header + statement + "\n")
+    with pytest.raises(CatalogueError) as error:
+        load_catalogue(root)
+    assert [str(p) for p in error.value.problems] == [
+        f"sql/seed/vacuum_analyze.sql: {problem}"
+        + (" (they cannot be prepared); use :exec" if problem.startswith(":utility is for") else "")
     ]
 
 

@@ -10,7 +10,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from service.auth.passwords import verify_password
 from service.db import migrations
+from service.ops.seed import SEED_PASSWORD
 from tests.conftest import ScratchDatabases
 from tests.e2e.processes import REPO_ROOT, run
 from tests.probes import probes
@@ -285,3 +287,80 @@ def test_seed_on_an_unmigrated_database_says_what_to_do(scratch_databases: Scrat
     assert result.stderr.strip() == (
         "hospital-alerts: the database schema is not migrated: run 'hospital-alerts migrate up'"
     )
+
+
+async def test_seed_scale_builds_hospitals_of_realistic_data_sealed_and_analyzed(
+    scratch_databases: ScratchDatabases,
+) -> None:
+    url = scratch_databases.create()
+    migrations.upgrade(url, progress=lambda _: None)
+    result = run("seed", "--scale", "1", database_url=url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(
+        "seeding 1 hospital(s), 10 departments, 1,000 users, 10,000 alerts (30 open) and 100,000 audit rows from "
+    )
+    # Progress: a bar line per tenth of each step (standard output is not a terminal here), then the timings.
+    bars = [line for line in result.stdout.splitlines() if line.startswith("audit rows ")]
+    assert bars[0].startswith("audit rows             [..............................]   0%            0/100,000")
+    assert bars[-1].startswith("audit rows             [##############################] 100%      100,000/100,000")
+    assert 10 <= len(bars) <= 12, bars
+    assert re.search(r"^seeded in \d+\.\d s \(\d+ seals\)$", result.stdout, re.M), result.stdout
+    assert last_line(result.stdout) == (
+        "every seeded user's password is seed-password-2026; in hospital 1 (likewise in every other): "
+        "admin user0@hospital1.seed.example, head_doctor user1@hospital1.seed.example, "
+        "doctor user2@hospital1.seed.example, nurse user3@hospital1.seed.example, operator user4@hospital1.seed.example"
+    )
+    counts = await fetch_one(url, "row_counts")
+    assert counts is not None
+    assert (counts.hospitals, counts.hospital_settings, counts.departments, counts.users, counts.alerts) == (
+        1, 1, 10, 1_000, 10_000,
+    )  # fmt: skip
+    assert counts.audit_logs == 100_000
+    figures = await fetch_one(url, "seed_figures")
+    assert figures is not None
+    assert figures.open_alerts == 30
+    assert 0 < figures.active_with_deadline < 30  # the escalation loop has work while a bench runs
+    assert figures.escalations > 0
+    assert (figures.sealed_rows, figures.unsealed_rows) == (100_000, 0)
+    assert figures.first_roles == "admin,head_doctor,doctor,nurse,operator"
+    assert 250 < figures.two_factor_users < 400  # a third of users 5..999
+    assert verify_password(figures.nurse_password_hash, SEED_PASSWORD)
+
+    verified = run("audit", "verify", database_url=url)
+    assert verified.returncode == 0, verified.stderr
+    assert last_line(verified.stdout) == "the audit chain is intact"
+
+
+def test_seed_scale_refuses_a_database_that_holds_hospitals(database_url: str) -> None:
+    run("create-hospital", "--name", "Already Here", database_url=database_url)
+    result = run("seed", "--scale", "1", database_url=database_url)
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith("hospital-alerts: seed --scale fills an empty database; this one holds ")
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["seed", "--scale", "0"], "argument --scale: --scale must be 1..1000"),
+        (["seed", "--scale", "many"], "argument --scale: 'many' is not a whole number"),
+        (["seed", "--scale", "2", "--demo"], "argument --demo: not allowed with argument --scale"),
+        (["seed"], "one of the arguments --demo --scale is required"),
+    ],
+)
+def test_seed_arguments_are_checked(args: list[str], message: str) -> None:
+    result = run(*args, database_url=UNREACHABLE)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == f"hospital-alerts seed: error: {message}"
+
+
+def test_seed_scale_is_refused_in_production(database_url: str) -> None:
+    result = run(
+        "seed", "--scale", "1", database_url=database_url,
+        HOSPITAL_ALERTS_ENV="production", HOSPITAL_ALERTS_SECRET_KEY="k" * 32,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "--scale is refused in production: it creates accounts whose password is published" in result.stderr
