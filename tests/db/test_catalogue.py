@@ -3,6 +3,8 @@ and a broken file is reported by its name with the reason."""
 
 from __future__ import annotations
 
+import re
+
 import shutil
 from pathlib import Path
 
@@ -197,6 +199,30 @@ def test_an_unknown_row_type_fails_at_load(tmp_path: Path) -> None:
     assert [str(p) for p in error.value.problems] == [
         "sql/hospital/count_hospitals.sql: returns CountRows, which is not a Row type"
     ]
+
+
+SESSION_STATE = re.compile(
+    r"pg_(try_)?advisory_lock(_shared)?\s*\(|set_config\s*\([^()]*,\s*false\s*\)|\A\s*(SET|RESET|LISTEN|PREPARE)\b"
+    r"|\bWITH\s+HOLD\b",
+    re.I,
+)
+# Run by the migrations on a connection of their own, never through the pool.
+OUTSIDE_THE_POOL = {"ops/try_migration_lock", "ops/release_migration_lock"}
+
+
+def test_no_pooled_statement_leaves_session_state_behind(catalogue: Catalogue) -> None:
+    # The pool skips asyncpg's reset query on release (service/db/pool.keep_session): that is safe only while no
+    # statement leaves a session-level setting, advisory lock, listener, prepared statement or held cursor.
+    leaving = [
+        q.qualified_name
+        for q in catalogue
+        if q.qualified_name not in OUTSIDE_THE_POOL and SESSION_STATE.search(re.sub(r"--[^\n]*", "", q.sql).strip())
+    ]
+    assert leaving == []
+    # The pattern does see session state where there is some: the migration lock is a session-level lock.
+    assert SESSION_STATE.search(catalogue["ops/try_migration_lock"].sql)
+    assert SESSION_STATE.search("SELECT set_config('work_mem', '1GB', false)")
+    assert SESSION_STATE.search("SET work_mem = '1GB'")
 
 
 @pytest.mark.parametrize(
