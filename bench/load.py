@@ -110,7 +110,7 @@ class Scenario:
         return {"read": READ_TARGET_MS, "write": WRITE_TARGET_MS}.get(self.kind)
 
 
-def scenarios(audit_cursor: str, audit_page: int) -> list[Scenario]:
+def scenarios(audit_cursor: str, audit_page: int, last_hospital: int) -> list[Scenario]:
     department = uuid_of("seed-department-1-0")
     return [
         Scenario("active alerts, nurse", "read", "nurse", "GET", "/api/v1/alerts/active?limit=50"),
@@ -142,7 +142,11 @@ def scenarios(audit_cursor: str, audit_page: int) -> list[Scenario]:
             },
         ),
         Scenario("acknowledge", "write", "head_doctor", "POST", "/api/v1/alerts/{id}/acknowledge", rotate="ack"),
-        Scenario("bulk create 100 users", "bulk", "admin", "POST", "/api/v1/users/bulk", rotate="bulk"),
+        # In the last hospital, not hospital 1: users are never deleted, and hospital 1's user pages must stay as
+        # the seed left them for the next run.
+        Scenario(
+            "bulk create 100 users", "bulk", "bulk_admin", "POST", "/api/v1/users/bulk", last_hospital, rotate="bulk"
+        ),
         Scenario(
             "login", "login", "", "POST", "/api/v1/auth/login", {"email": seed_email(1, 3), "password": SEED_PASSWORD}
         ),
@@ -154,13 +158,13 @@ COMPARED = ("active alerts, nurse", "users page 1", "create alert")
 count, a write."""
 
 
-def bulk_users(prefix: str) -> list[dict[str, Any]]:
+def bulk_users(prefix: str, hospital: int) -> list[dict[str, Any]]:
     return [
         {
             "name": f"Load User {prefix} {i:03d}",
             "email": f"load.{prefix}.{i:03d}@load.example",
             "role": ("nurse", "doctor", "operator", "head_doctor")[i % 4],
-            "departmentId": uuid_of(f"seed-department-1-{i % 10}"),
+            "departmentId": uuid_of(f"seed-department-{hospital}-{i % 10}"),
             "shiftSchedule": [{"day": i % 7, "start": "07:00", "end": "19:00"}],
         }
         for i in range(100)
@@ -199,7 +203,7 @@ def wrk_script(scenario: Scenario, headers: dict[str, str], ids: list[str], pref
             + _WRK_DONE
         )
     if scenario.rotate == "bulk":
-        template = json.dumps({"users": bulk_users("PREFIX")})
+        template = json.dumps({"users": bulk_users("PREFIX", scenario.body)})
         return (
             common
             + f"local template = {_lua_string(template)}\nlocal n = 0\n"
@@ -397,13 +401,11 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def postgres_pids() -> list[int]:
-    pids = []
-    for stat in Path("/proc").glob("[0-9]*/comm"):
-        with suppress(OSError):
-            if stat.read_text().strip() == "postgres":
-                pids.append(int(stat.parent.name))
-    return pids
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (every core), from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 class Sampler:
@@ -513,7 +515,9 @@ class Result:
     rss_process_mib: float
     rss_total_mib: float
     server_cpu: float
+    """CPU seconds per second the server's processes used during the throughput phase (1.0 = one core)."""
     postgres_cpu: float
+    """The rest of the machine's busy time in that phase: PostgreSQL, mostly (its backends come and go)."""
     floor_rps: float | None = None
     target_ms: float | None = None
     notes: list[str] = field(default_factory=list)
@@ -537,15 +541,18 @@ class Bench:
             cursor = conn.execute(self.statements[name], params)  # type: ignore[arg-type]
             return cursor.fetchall() if cursor.description else []
 
-    def login(self, server: Server) -> None:
-        for user, role in enumerate(("admin", "head_doctor", "doctor", "nurse", "operator")):
+    def login(self, server: Server, last_hospital: int) -> None:
+        accounts = [
+            (role, 1, user) for user, role in enumerate(("admin", "head_doctor", "doctor", "nurse", "operator"))
+        ]
+        for role, hospital, user in [*accounts, ("bulk_admin", last_hospital, 0)]:
             answer = httpx.post(
                 f"{server.base_url}/api/v1/auth/login",
-                json={"email": seed_email(1, user), "password": SEED_PASSWORD},
+                json={"email": seed_email(hospital, user), "password": SEED_PASSWORD},
                 timeout=30,
             )
             if answer.status_code != 200:
-                raise SystemExit(f"login as {seed_email(1, user)} answered {answer.status_code}: {answer.text}")
+                raise SystemExit(f"login as {seed_email(hospital, user)} answered {answer.status_code}: {answer.text}")
             self.tokens[role] = answer.json()["token"]
 
     def headers(self, scenario: Scenario) -> dict[str, str]:
@@ -560,7 +567,10 @@ class Bench:
             return lambda k: raw_request("POST", f"/api/v1/alerts/{ids[k % len(ids)]}/acknowledge", headers, None)
         if scenario.rotate == "bulk":
             return lambda k: raw_request(
-                "POST", scenario.path, headers, json.dumps({"users": bulk_users(f"{prefix}{k}")}).encode()
+                "POST",
+                scenario.path,
+                headers,
+                json.dumps({"users": bulk_users(f"{prefix}{k}", scenario.body)}).encode(),
             )
         body = json.dumps(scenario.body).encode() if scenario.body is not None else None
         request = raw_request(scenario.method, scenario.path, headers, body)
@@ -588,15 +598,16 @@ class Bench:
         settle(server)
         if scenario.rotate == "ack":
             ids_wrk = ids_wrk[len(ids_wrk) // 4 :]  # the warm-up acknowledged at most a quarter
-        pg_pids = postgres_pids()
         with Sampler(server.process.pid) as rss:
-            server_before, pg_before, wall = cpu_seconds(server.pids), cpu_seconds(pg_pids), time.perf_counter()
+            server_before, busy_before = cpu_seconds(server.pids), machine_busy_seconds()
+            wall = time.perf_counter()
             script = wrk_script(scenario, self.headers(scenario), ids_wrk, f"t{prefix}")
             throughput = wrk(server.base_url, script, connections, seconds)
             wall = time.perf_counter() - wall
-            settle(server)  # requests wrk left in flight finish before the fixed-rate clock starts
             server_cpu = (cpu_seconds(server.pids) - server_before) / wall
-            pg_cpu = (cpu_seconds(pg_pids) - pg_before) / wall
+            # PostgreSQL's backends come and go with the pool: what the machine spent beside the server and wrk.
+            pg_cpu = max(0.0, (machine_busy_seconds() - busy_before) / wall - server_cpu - throughput.generator_cpu)
+            settle(server)  # requests wrk left in flight finish before the fixed-rate clock starts
             fixed_result = None
             if fixed:
                 rate = max(1.0, throughput.rps / 2)
@@ -645,7 +656,8 @@ def show(result: Result) -> None:
     )
     print(
         f"  {result.scenario:<24} {result.server}x{result.workers}  {t.rps:8.0f} req/s{fixed}{ratio}"
-        f"  rss {result.rss_process_mib:4.0f} MiB  cpu server {result.server_cpu:4.0%} pg {result.postgres_cpu:4.0%}"
+        f"  rss {result.rss_process_mib:4.0f} MiB  cpu server {result.server_cpu:4.0%}"
+        f" db+rest {result.postgres_cpu:4.0%}"
         f" wrk {t.generator_cpu:3.0%}"
         + (f" client {f.generator_cpu:3.0%}" if f else "")
         + ("  ! " + "; ".join(result.notes) if result.notes else ""),
@@ -766,14 +778,14 @@ def main() -> int:
         audit_page = max(2, min(AUDIT_DEEP_PAGE, scale["hospital_audit_rows"] // AUDIT_PAGE))
         row = bench.sql("audit_page_cursor", offset=(audit_page - 1) * AUDIT_PAGE - 1)
         cursor = encode_cursor(row[0][0], row[0][1])
-        every = scenarios(cursor, audit_page)
+        every = scenarios(cursor, audit_page, scale["hospitals"])
         chosen = [s for s in every if not args.only or s.name in args.only]
         comparison: list[Result] = []
         if args.compare:
             step("servers and workers: the floor and " + ", ".join(COMPARED) + " under each")
             for config in (("uvicorn", 1), ("uvicorn", 2), ("granian", 1), ("granian", 2)):
                 with service(url, *config, logs) as server, floor(*config, logs) as floor_server:
-                    bench.login(server)
+                    bench.login(server, scale["hospitals"])
                     for scenario in (s for s in every if s.name in COMPARED):
                         result = bench.measure(server, scenario, config)
                         if scenario.kind == "read":
@@ -785,7 +797,7 @@ def main() -> int:
         step(f"every scenario under {config[0]} with {config[1]} worker(s), {args.connections} connections")
         results: list[Result] = []
         with service(url, *config, logs) as server, floor(*config, logs) as floor_server:
-            bench.login(server)
+            bench.login(server, scale["hospitals"])
             for scenario in chosen:
                 if scenario.rotate == "ack":
                     bench.ack_ids = [str(r[0]) for r in bench.sql("add_active_alerts", count=ACK_ALERTS)]
@@ -804,7 +816,6 @@ def main() -> int:
             )
             server_log = server.log.read_text()
         bench.sql("close_bench_alerts")
-        bench.sql("delete_bench_users")
     report = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": git_commit(),

@@ -43,9 +43,3 @@ UPDATE alerts
    AND status IN ('active', 'acknowledged')
    AND (title LIKE 'Load bench alert %%' OR title = 'Cardiac arrest, room 412 (load bench)');
 
--- name: delete_bench_users
--- Deletes the users the bulk scenario created in hospital 1 (emails load.*@load.example), so a later run over the
--- same database pages through the seed's users again. They never acted, so no audit row names them as actor.
-DELETE FROM users
- WHERE hospital_id = md5('seed-hospital-1')::uuid
-   AND email LIKE 'load.%%@load.example';
