@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, SerializationException, ValidationException
+from litestar.exceptions import HTTPException, InternalServerException, SerializationException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 
@@ -208,6 +208,14 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         return problem_response(400, "the request is not valid", errors=errors, headers=exc.headers)
     if isinstance(exc, HTTPException) and exc.status_code < 500:
         return problem_response(exc.status_code, _http_detail(exc), headers=exc.headers)
+    if isinstance(exc, InternalServerException) and exc.detail == _CLIENT_GONE:
+        # The client closed its connection before its body arrived (a load generator stopping, a phone losing its
+        # network): nothing failed here, and nobody is left to read the answer.
+        logger.info(
+            "the client disconnected before its request body arrived",
+            extra={"request_id": request_id_of(request.scope)},
+        )
+        return problem_response(400, "the client disconnected before its request body arrived")
     if is_database_unavailable(exc):
         logger.warning(
             "database unavailable: %s", type(exc).__name__, extra={"request_id": request_id_of(request.scope)}
@@ -224,6 +232,10 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         return problem_response(status, detail)
     _log_unexpected(request, exc)
     return problem_response(500, "an unexpected error occurred; it has been logged")
+
+
+_CLIENT_GONE = "client disconnected prematurely"
+"""Litestar's detail of the InternalServerException it raises when the body stream ends in a disconnect."""
 
 
 def _http_detail(exc: HTTPException) -> str:

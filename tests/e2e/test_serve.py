@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import time
 from pathlib import Path
 
 import asyncpg
@@ -71,6 +73,33 @@ def test_serve_with_two_workers(database_url: str, tmp_path: Path) -> None:
         server.wait_ready()
         assert all(httpx.get(f"{server.base_url}/health/live").status_code == 200 for _ in range(20))
     assert server.process.returncode == 0
+
+
+def test_serve_under_granian_with_two_workers(database_url: str, tmp_path: Path) -> None:
+    with ServeProcess(database_url, tmp_path / "serve.log", "--server", "granian", "--workers", "2") as server:
+        server.wait_ready()
+        answers = [httpx.get(f"{server.base_url}/health/ready") for _ in range(20)]
+        assert {a.status_code for a in answers} == {200}
+        assert all(a.headers["x-request-id"] for a in answers)
+        assert "with 2 granian worker(s)" in server.output()
+    assert server.process.returncode == 0
+
+
+def test_a_client_that_leaves_before_its_body_arrives_is_logged_as_information_not_error(
+    database_url: str, tmp_path: Path
+) -> None:
+    with ServeProcess(database_url, tmp_path / "serve.log") as server:
+        server.wait_ready()
+        with socket.create_connection(("127.0.0.1", server.port)) as raw:
+            raw.sendall(
+                b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 1000\r\n\r\n" + b'{"email": "'
+            )
+        deadline = time.monotonic() + 10
+        while "the client disconnected before its request body arrived" not in server.output():
+            assert time.monotonic() < deadline, server.output()
+            time.sleep(0.1)
+    assert '"level":"error"' not in server.output()
 
 
 def test_serve_gives_up_on_an_unreachable_database(tmp_path: Path) -> None:
