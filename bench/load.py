@@ -300,7 +300,9 @@ async def _open_loop(
     port: int, make: Callable[[int], bytes], rate: float, seconds: float, connections: int
 ) -> FixedRate:
     loop = asyncio.get_running_loop()
-    free: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    # Last in, first out: at a low rate the same few connections serve, and the rest stay idle rather than every
+    # connection going idle for longer than the server's keep-alive (uvicorn closes them after 5 s).
+    free: asyncio.LifoQueue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.LifoQueue()
     for _ in range(connections):
         free.put_nowait(await asyncio.open_connection("127.0.0.1", port))
     total = max(1, int(rate * seconds))
@@ -310,15 +312,23 @@ async def _open_loop(
 
     async def one(k: int, scheduled: float) -> None:
         reader, writer = await free.get()
-        try:
-            writer.write(payloads[k])
-            status = await _read_response(reader)
-        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
-            statuses[type(exc).__name__] += 1
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        else:
-            statuses[str(status)] += 1
-            latencies.append(loop.time() - scheduled)
+        for attempt in (1, 2):
+            try:
+                writer.write(payloads[k])
+                status = await _read_response(reader)
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                # A connection the server closed while idle fails before any byte of an answer: reconnect and
+                # send again, once (as an HTTP client does); the time lost counts against the latency.
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                if attempt == 2 or not (isinstance(exc, asyncio.IncompleteReadError) and not exc.partial):
+                    statuses[type(exc).__name__] += 1
+                    break
+                statuses["reconnected"] += 1
+            else:
+                statuses[str(status)] += 1
+                latencies.append(loop.time() - scheduled)
+                break
         free.put_nowait((reader, writer))
 
     cpu_before = time.process_time()
@@ -630,7 +640,7 @@ class Bench:
         )
         if throughput.errors:
             result.notes.append(f"wrk counted {throughput.errors} errors or non-2xx answers")
-        if fixed_result and any(not s.startswith("2") for s in fixed_result.statuses):
+        if fixed_result and any(not s.startswith("2") and s != "reconnected" for s in fixed_result.statuses):
             result.notes.append(f"fixed-rate answers: {fixed_result.statuses}")
         return result
 
@@ -806,6 +816,7 @@ def main() -> int:
                     result.floor_rps = bench.floor_rps(floor_server, result.body_bytes)
                 results.append(result)
                 show(result)
+            settle(server, idle=0.05, longest=120)  # the sealer catches up with what the writes audited
             step("export of hospital 1's whole audit trail as CSV (one request)")
             exported = export(server, bench.tokens["admin"])
             print(
