@@ -551,6 +551,12 @@ class Bench:
             cursor = conn.execute(self.statements[name], params)  # type: ignore[arg-type]
             return cursor.fetchall() if cursor.description else []
 
+    def tidy(self) -> None:
+        """Close the alerts the write scenarios raised and vacuum them away, so each configuration and each run
+        reads hospital 1's open alerts as the seed left them."""
+        self.sql("close_bench_alerts")
+        self.sql("vacuum_alerts")
+
     def login(self, server: Server, last_hospital: int) -> None:
         accounts = [
             (role, 1, user) for user, role in enumerate(("admin", "head_doctor", "doctor", "nurse", "operator"))
@@ -783,6 +789,7 @@ def main() -> int:
             ("hospitals", "departments", "users", "alerts", "open_alerts", "audit_rows", "hospital_users",
              "hospital_audit_rows"), bench.sql("data_scale")[0], strict=True,
         ))  # fmt: skip
+        bench.tidy()  # what an interrupted run may have left open
         step("data: " + ", ".join(f"{k} {v:,}" for k, v in scale.items()))
         # Page 10,000 of hospital 1's trail (a million rows at the large scale), or its last page when shorter.
         audit_page = max(2, min(AUDIT_DEEP_PAGE, scale["hospital_audit_rows"] // AUDIT_PAGE))
@@ -802,7 +809,7 @@ def main() -> int:
                             result.floor_rps = bench.floor_rps(floor_server, result.body_bytes)
                         comparison.append(result)
                         show(result)
-                bench.sql("close_bench_alerts")
+                bench.tidy()
         config = (args.server, args.workers)
         step(f"every scenario under {config[0]} with {config[1]} worker(s), {args.connections} connections")
         results: list[Result] = []
@@ -826,7 +833,7 @@ def main() -> int:
                 flush=True,
             )
             server_log = server.log.read_text()
-        bench.sql("close_bench_alerts")
+        bench.tidy()
     report = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": git_commit(),
