@@ -951,7 +951,8 @@ def markdown(report: dict[str, Any]) -> str:
             t, f = r["throughput"], r["fixed"]
             out.append(
                 f"| {r['scenario']} | {r['server']} | {r['workers']} | {t['rps']:,.0f} | "
-                f"{(r['floor_ratio'] or 0):.0%} | {(r['floor_rps'] or 0):,.0f} | {f['p50_ms']:.1f} ms | "
+                + (f"{r['floor_ratio']:.0%} | {r['floor_rps']:,.0f} | " if r["floor_rps"] else "- | - | ")
+                + f"{f['p50_ms']:.1f} ms | "
                 f"{f['p99_ms']:.1f} ms | {r['rss_process_mib']:.0f} MiB | {r['rss_total_mib']:.0f} MiB |"
             )
     every = report["results"] + report["comparison"]
