@@ -4,7 +4,6 @@ and a broken file is reported by its name with the reason."""
 from __future__ import annotations
 
 import re
-
 import shutil
 from pathlib import Path
 
