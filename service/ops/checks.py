@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from service.config import Settings
-from service.db import migrations
+from service.db import migrations, sql
 from service.db.catalogue import CatalogueError, load_catalogue
 from service.db.pool import CONNECT_ERRORS, connect
 from service.db.urls import describe_database
+
+MAX_CLOCK_SKEW_SECONDS = 2.0
+"""The most the service's clock may differ from the database's: sessions, lockouts, exports and escalation
+deadlines are stamped by one and compared by the other."""
 
 
 @dataclass
@@ -20,7 +27,8 @@ class CheckResult:
 
 
 async def run_checks(database_url: str, settings: Settings) -> list[CheckResult]:
-    """Database reachable, migrations applied, every SQL file loads and prepares against the schema."""
+    """Database reachable, migrations applied, every SQL file loads and prepares against the schema, the clocks
+    agree."""
     results: list[CheckResult] = []
     where = describe_database(database_url)
     try:
@@ -32,6 +40,7 @@ async def run_checks(database_url: str, settings: Settings) -> list[CheckResult]
         results.append(CheckResult("database", True, f"{where} answers"))
         results.append(_migrations_check(database_url))
         results.append(await _catalogue_check(conn))
+        results.append(await clock_check(conn))
     finally:
         await conn.close()
     return results
@@ -61,6 +70,22 @@ async def _catalogue_check(conn: object) -> CheckResult:
             "sql", False, f"{len(problems)} problem(s) in {len(catalogue)} statements", [str(p) for p in problems]
         )
     return CheckResult("sql", True, f"{len(catalogue)} statements prepare and match their Row types")
+
+
+async def clock_check(conn: object, local_clock: Callable[[], datetime] | None = None) -> CheckResult:
+    """The database's clock against this machine's (``local_clock``, the real one unless a test moves it),
+    read halfway through the round trip so the network's delay does not count as skew."""
+    local = local_clock or (lambda: datetime.now(UTC))
+    before, started = local(), time.perf_counter()
+    row = await sql.ops.database_clock.one(conn)
+    round_trip = time.perf_counter() - started
+    assert row is not None
+    skew = (row.now - (before + (local() - before) / 2)).total_seconds()
+    summary = f"the database's clock is {abs(skew):.3f} s {'ahead of' if skew >= 0 else 'behind'} this machine's"
+    detail = f"(round trip {round_trip * 1000:.1f} ms; at most {MAX_CLOCK_SKEW_SECONDS:.0f} s allowed)"
+    if abs(skew) > MAX_CLOCK_SKEW_SECONDS:
+        return CheckResult("clock", False, f"{summary} {detail}: synchronise both with NTP")
+    return CheckResult("clock", True, f"{summary} {detail}")
 
 
 def _short(exc: BaseException) -> str:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 import msgspec
 
 from service.db.catalogue import Row
+
+
+class ClockRow(Row):
+    now: datetime
 
 
 class LockRow(Row):

@@ -176,6 +176,7 @@ def test_check_passes_on_a_migrated_database(database_url: str) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().splitlines()[-1] == "all checks passed"
     assert re.search(r"ok    sql: \d+ statements prepare and match their Row types", result.stdout)
+    assert re.search(r"ok    clock: the database's clock is 0\.\d{3} s (ahead of|behind) this machine's", result.stdout)
 
 
 def test_check_on_an_unreachable_database_fails() -> None:
