@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Mapping
 from typing import Annotated, Literal
+from urllib.parse import parse_qs, urlsplit
 
 import msgspec
 
@@ -63,10 +64,35 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError("database_url must start with postgresql://")
         if self.env == "production" and not self.secret_key:
             raise ValueError("secret_key is required when env is production (it encrypts TOTP secrets at rest)")
+        if self.env == "production" and self.database_url is None:
+            raise ValueError(
+                "database_url is required when env is production (the embedded PostgreSQL is for a laptop: "
+                "no backups, no replicas)"
+            )
+        if self.env == "production" and self.database_url and not _tls_or_local(self.database_url):
+            raise ValueError(
+                "database_url reaches a remote database without TLS, which env production refuses: add "
+                "sslmode=verify-full (or sslmode=require) to it"
+            )
 
     @property
     def uses_embedded_database(self) -> bool:
         return self.database_url is None
+
+
+_LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
+_TLS_MODES = {"require", "verify-ca", "verify-full"}
+
+
+def _tls_or_local(url: str) -> bool:
+    """Whether a PostgreSQL URL either asks for TLS (sslmode require or verify-*) or stays on this machine (a
+    loopback address or a Unix socket), where TLS would protect nothing."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    if (query.get("sslmode") or [""])[-1] in _TLS_MODES:
+        return True
+    socket_dir = (query.get("host") or [""])[-1]
+    return (parts.hostname or "") in _LOCAL_HOSTS and (not socket_dir or socket_dir.startswith("/"))
 
 
 ENVIRONMENT: dict[str, str] = {

@@ -52,6 +52,29 @@ def test_values_are_read_and_converted() -> None:
             "(it encrypts TOTP secrets at rest)",
         ),
         (
+            {"HOSPITAL_ALERTS_ENV": "production", "HOSPITAL_ALERTS_SECRET_KEY": "k" * 32},
+            "DATABASE_URL is required when HOSPITAL_ALERTS_ENV is production (the embedded PostgreSQL is for a "
+            "laptop: no backups, no replicas)",
+        ),
+        (
+            {
+                "HOSPITAL_ALERTS_ENV": "production",
+                "HOSPITAL_ALERTS_SECRET_KEY": "k" * 32,
+                "DATABASE_URL": "postgresql://app:pw@db.internal:5432/alerts",
+            },
+            "DATABASE_URL reaches a remote database without TLS, which HOSPITAL_ALERTS_ENV production refuses: add "
+            "sslmode=verify-full (or sslmode=require) to it",
+        ),
+        (
+            {
+                "HOSPITAL_ALERTS_ENV": "production",
+                "HOSPITAL_ALERTS_SECRET_KEY": "k" * 32,
+                "DATABASE_URL": "postgresql://app:pw@db.internal/alerts?sslmode=prefer",
+            },
+            "DATABASE_URL reaches a remote database without TLS, which HOSPITAL_ALERTS_ENV production refuses: add "
+            "sslmode=verify-full (or sslmode=require) to it",
+        ),
+        (
             {"HOSPITAL_ALERTS_SECRET_KEY": "s" * 31},
             "HOSPITAL_ALERTS_SECRET_KEY: Expected `str` of length >= 32",
         ),
@@ -61,6 +84,25 @@ def test_an_invalid_value_names_its_variable(environ: dict[str, str], message: s
     with pytest.raises(ConfigError) as error:
         load_settings(environ)
     assert str(error.value) == message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://app:pw@db.internal:5432/alerts?sslmode=verify-full",
+        "postgresql://app:pw@db.internal/alerts?sslmode=require",
+        "postgresql://app@127.0.0.1:5432/alerts",
+        "postgresql://app@localhost/alerts",
+        "postgresql://app@[::1]/alerts",
+        "postgresql:///alerts?host=/var/run/postgresql",
+    ],
+)
+def test_production_accepts_tls_or_a_database_on_this_machine(url: str) -> None:
+    settings = load_settings(
+        {"HOSPITAL_ALERTS_ENV": "production", "HOSPITAL_ALERTS_SECRET_KEY": "k" * 32, "DATABASE_URL": url}
+    )
+    assert settings.env == "production"
+    assert settings.database_url == url
 
 
 def test_every_variable_is_in_the_readme_configuration_table() -> None:
