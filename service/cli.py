@@ -309,6 +309,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandFailed(str(exc)) from None
     if args.demo:
         asyncio.run(_seed_if_empty(url, settings))
+    if settings.env == "production":
+        asyncio.run(_refuse_demo_data(url, settings))
     # Worker processes read their settings from the environment: hand them the database this process chose.
     os.environ["DATABASE_URL"] = url
     configure_logging(settings.log_level)
@@ -353,6 +355,19 @@ def _serve_with_granian(args: argparse.Namespace, settings: Settings) -> None:
 
 def _exit_after_graceful_stop(signum: int, frame: object) -> None:
     raise SystemExit(EXIT_OK)
+
+
+async def _refuse_demo_data(url: str, settings: Settings) -> None:
+    from service.db.catalogue import load_query
+    from service.ops.demo import demo_hospital_ids
+
+    async with _connection(settings, url) as conn:
+        found = await load_query("ops/count_demo_hospitals").one(conn, demo_hospital_ids())
+    if found is not None and found.count:
+        raise CommandFailed(
+            f"the database holds demo or seed data ({found.count} hospital(s) whose accounts' passwords are "
+            "published): production refuses to serve it; use a database without them"
+        )
 
 
 async def _seed_if_empty(url: str, settings: Settings) -> None:

@@ -248,3 +248,8 @@ async def _seed_hospital(
                 hospital_id=hospital_id,
                 metadata={"priority": alert.priority, "department": alert.department, **demo},
             )
+
+
+def demo_hospital_ids() -> list[uuid.UUID]:
+    """The ids serve --demo gives its hospitals (a production serve refuses a database holding any of them)."""
+    return [demo_id("hospital", hospital.key) for hospital in HOSPITALS]

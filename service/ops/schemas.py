@@ -10,6 +10,10 @@ import msgspec
 from service.db.catalogue import Row
 
 
+class DemoCountRow(Row):
+    count: int
+
+
 class ClockRow(Row):
     now: datetime
 

@@ -36,6 +36,7 @@ ALL_HOSPITAL_STATEMENTS = {
     "audit/verify_span",
     "audit/ensure_partitions",  # a monthly partition holds every hospital's rows
     "audit/purge_expired",
+    "ops/count_demo_hospitals",  # a production serve refuses a database holding any demo hospital
     "seed/seed_partitions",  # seed --scale builds every hospital of an empty database
     "seed/seed_hospitals",
     "seed/seed_departments",

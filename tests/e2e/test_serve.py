@@ -12,7 +12,7 @@ import pytest
 
 from service.db import migrations
 from tests.conftest import ScratchDatabases, with_database
-from tests.e2e.processes import ServeProcess
+from tests.e2e.processes import ServeProcess, run
 from tests.probes import probes
 
 pytestmark = pytest.mark.e2e
@@ -100,6 +100,31 @@ def test_a_client_that_leaves_before_its_body_arrives_is_logged_as_information_n
             assert time.monotonic() < deadline, server.output()
             time.sleep(0.1)
     assert '"level":"error"' not in server.output()
+
+
+def test_production_refuses_to_serve_a_database_holding_demo_data(
+    scratch_databases: ScratchDatabases, tmp_path: Path
+) -> None:
+    url = scratch_databases.create()
+    migrations.upgrade(url, progress=lambda _: None)
+    assert run("seed", "--demo", database_url=url).returncode == 0
+    production = {"HOSPITAL_ALERTS_ENV": "production", "HOSPITAL_ALERTS_SECRET_KEY": "k" * 32}
+    with ServeProcess(url, tmp_path / "serve.log", **production) as server:
+        assert server.process.wait(60) == 1
+    assert server.output().strip().splitlines()[-1] == (
+        "hospital-alerts: the database holds demo or seed data (2 hospital(s) whose accounts' passwords are "
+        "published): production refuses to serve it; use a database without them"
+    )
+
+
+def test_production_serves_a_database_without_demo_data(scratch_databases: ScratchDatabases, tmp_path: Path) -> None:
+    url = scratch_databases.create()
+    migrations.upgrade(url, progress=lambda _: None)
+    assert run("create-hospital", "--name", "Real General", database_url=url).returncode == 0
+    production = {"HOSPITAL_ALERTS_ENV": "production", "HOSPITAL_ALERTS_SECRET_KEY": "k" * 32}
+    with ServeProcess(url, tmp_path / "serve.log", **production) as server:
+        server.wait_ready()
+    assert server.process.returncode == 0
 
 
 def test_serve_gives_up_on_an_unreachable_database(tmp_path: Path) -> None:
