@@ -14,6 +14,15 @@ class DemoCountRow(Row):
     count: int
 
 
+class TableCountRow(Row):
+    table_name: str
+    row_count: int
+
+
+class SnapshotRow(Row):
+    snapshot: str
+
+
 class ClockRow(Row):
     now: datetime
 

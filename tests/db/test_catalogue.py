@@ -37,6 +37,7 @@ ALL_HOSPITAL_STATEMENTS = {
     "audit/ensure_partitions",  # a monthly partition holds every hospital's rows
     "audit/purge_expired",
     "ops/count_demo_hospitals",  # a production serve refuses a database holding any demo hospital
+    "ops/table_row_counts",  # a backup's manifest counts every hospital's rows
     "seed/seed_partitions",  # seed --scale builds every hospital of an empty database
     "seed/seed_hospitals",
     "seed/seed_departments",

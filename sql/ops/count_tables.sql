@@ -1,0 +1,7 @@
+-- name: count_tables :one
+-- How many tables the public schema holds: restore refuses a database that is not empty.
+-- returns: DemoCountRow
+-- index: -
+SELECT count(*) AS count
+  FROM pg_class
+ WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p');
