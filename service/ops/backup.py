@@ -6,8 +6,8 @@ table's rows and reads the audit chain's head; the manifest (``<dump>.json``) re
 SHA-256, size, schema version and pg_dump's version.
 
 Restore checks the dump against its manifest's SHA-256, refuses a target database that has tables, runs
-``pg_restore --exit-on-error``, then compares every table's row count with the manifest and verifies the audit
-chain (every sealed row's digest, every seal) in the restored database.
+``pg_restore --exit-on-error`` and ``ANALYZE``, then compares every table's row count with the manifest and
+verifies the audit chain (every sealed row's digest, every seal) in the restored database.
 
 The password of the database URL never reaches a command line (where ``ps`` would show it): pg_dump and
 pg_restore get it in ``PGPASSWORD``.
@@ -166,6 +166,7 @@ async def restore(dump: Path, target_url: str, settings: Settings) -> RestoreRep
         )  # fmt: skip
         if restored.returncode != 0:
             raise BackupError(f"pg_restore failed: {(restored.stderr.strip().splitlines() or ['no message'])[-1]}")
+        await load_query("ops/analyze_all").utility(conn, timeout=3600)
         counts = {row.table_name: row.row_count for row in await load_query("ops/table_row_counts").many(conn)}
         expected = manifest.get("row_counts")
         assert isinstance(expected, dict)
