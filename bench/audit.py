@@ -56,6 +56,7 @@ from common import (
     BenchDatabase,
     PeakRss,
     bench_database,
+    named_statements,
     percentile,
     rss_mib,
     server_url,
@@ -93,11 +94,7 @@ CLI_TIMEOUT = 3600
 
 def statements() -> dict[str, str]:
     """bench/sql/generate_audit.sql's statements by their ``-- name:``."""
-    named: dict[str, str] = {}
-    for block in re.split(r"^-- name: ", GENERATOR.read_text(), flags=re.MULTILINE)[1:]:
-        name, _, text = block.partition("\n")
-        named[name.strip()] = text.strip()
-    return named
+    return named_statements(GENERATOR)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 import uuid
@@ -35,15 +36,36 @@ class BenchDatabase:
 
 
 @contextmanager
-def bench_database(*, keep: bool = False) -> Iterator[BenchDatabase]:
-    """A migrated throwaway database on DATABASE_URL's server (or the embedded PostgreSQL) with one hospital
-    and its admin; dropped at the end, whatever happens (unless ``keep``: then it is left for a look)."""
+def throwaway_database(prefix: str, *, keep: bool = False, kept: str = "") -> Iterator[tuple[str, str]]:
+    """An empty database (its name and URL) on DATABASE_URL's server (or the embedded PostgreSQL), dropped at
+    the end whatever happens, unless ``keep``: then the bench says so (``kept`` tells how to use it again)."""
     server = server_url()
-    name = f"ha_bench_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(with_database(server, "postgres"), autocommit=True) as conn:
         conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    url = with_database(server, name)
     try:
+        yield name, with_database(server, name)
+    finally:
+        if keep:
+            step(f"database {name} kept: {kept or f'drop it with DROP DATABASE {name}'}")
+        else:
+            with psycopg.connect(with_database(server, "postgres"), autocommit=True) as conn:
+                conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
+
+
+def named_statements(path: Path) -> dict[str, str]:
+    """The statements of a bench SQL file, by their ``-- name:`` line (each block runs the text after it)."""
+    named: dict[str, str] = {}
+    for block in re.split(r"^-- name: ", path.read_text(), flags=re.MULTILINE)[1:]:
+        name, _, text = block.partition("\n")
+        named[name.strip()] = text.strip()
+    return named
+
+
+@contextmanager
+def bench_database(*, keep: bool = False) -> Iterator[BenchDatabase]:
+    """A migrated throwaway database with one hospital and its admin (see throwaway_database)."""
+    with throwaway_database("ha_bench", keep=keep) as (name, url):
         step(f"database {name}: migrating, creating a hospital and its admin")
         _check(run("migrate", "up", database_url=url, **SERVE_ENV))
         created = _check(run("create-hospital", "--name", "Bench General Hospital", database_url=url, **SERVE_ENV))
@@ -55,12 +77,6 @@ def bench_database(*, keep: bool = False) -> Iterator[BenchDatabase]:
             )
         )  # fmt: skip
         yield BenchDatabase(url, hospital_id)
-    finally:
-        if keep:
-            step(f"database {name} kept: drop it with DROP DATABASE {name}")
-        else:
-            with psycopg.connect(with_database(server, "postgres"), autocommit=True) as conn:
-                conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
 
 
 def _check(result: object) -> object:

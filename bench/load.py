@@ -60,11 +60,10 @@ from typing import Any
 
 import httpx
 import psycopg
-from psycopg import sql as pgsql
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import REPO_ROOT, rss_mib, server_url, step, with_database
+from bench.common import REPO_ROOT, named_statements, rss_mib, server_url, step, throwaway_database, with_database
 from service.ops.seed import SEED_PASSWORD, seed_email
 from service.pages import encode_cursor
 from tests.e2e.processes import COMMAND, environment, free_port
@@ -544,7 +543,7 @@ class Bench:
         self.run_id = uuid.uuid4().hex[:6]
         self.tokens: dict[str, str] = {}
         self.ack_ids: list[str] = []
-        self.statements = _statements()
+        self.statements = named_statements(STATEMENTS)
 
     def sql(self, name: str, **params: Any) -> list[tuple[Any, ...]]:
         with psycopg.connect(self.url, autocommit=True) as conn:
@@ -656,14 +655,6 @@ class Bench:
         return wrk(floor_server.base_url, wrk_script(probe, {}, [], ""), self.args.connections, self.args.duration).rps
 
 
-def _statements() -> dict[str, str]:
-    named: dict[str, str] = {}
-    for block in re.split(r"^-- name: ", STATEMENTS.read_text(), flags=re.MULTILINE)[1:]:
-        name, _, text = block.partition("\n")
-        named[name.strip()] = text.strip()
-    return named
-
-
 def show(result: Result) -> None:
     t, f = result.throughput, result.fixed
     ratio = f"  floor {result.floor_ratio:5.1%}" if result.floor_ratio else ""
@@ -752,27 +743,17 @@ def git_commit() -> str:
 
 @contextmanager
 def database(args: argparse.Namespace) -> Iterator[str]:
-    server = server_url()
     if args.reuse:
-        yield with_database(server, args.reuse)
+        yield with_database(server_url(), args.reuse)
         return
-    name = f"ha_load_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(with_database(server, "postgres"), autocommit=True) as conn:
-        conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    url = with_database(server, name)
-    try:
+    kept = "bench/load.py --reuse <name>"
+    with throwaway_database("ha_load", keep=args.keep, kept=kept) as (name, url):
         step(f"database {name}: migrating and seeding --scale {args.scale}")
         for argv in (("migrate", "up"), ("seed", "--scale", str(args.scale))):
             result = subprocess.run([*COMMAND, *argv], cwd=REPO_ROOT, env=environment(url), text=True, check=False)
             if result.returncode:
                 raise SystemExit(f"{' '.join(argv)} failed")
         yield url
-    finally:
-        if args.keep:
-            step(f"database {name} kept: bench/load.py --reuse {name}")
-        else:
-            with psycopg.connect(with_database(server, "postgres"), autocommit=True) as conn:
-                conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
 
 
 def main() -> int:

@@ -14,9 +14,10 @@ import signal
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import asyncpg
 
@@ -24,6 +25,7 @@ from service import __version__
 from service.config import ConfigError, Settings, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+T = TypeVar("T")
 
 
 class CommandFailed(Exception):
@@ -172,11 +174,15 @@ def _port(value: str) -> int:
     return number
 
 
-def _positive(value: str) -> int:
+def _whole_number(value: str) -> int:
     try:
-        number = int(value)
+        return int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+
+
+def _positive(value: str) -> int:
+    number = _whole_number(value)
     if number < 1:
         raise argparse.ArgumentTypeError(f"{value} must be at least 1")
     return number
@@ -184,10 +190,7 @@ def _positive(value: str) -> int:
 
 def _bounded(minimum: int, maximum: int, flag: str):  # type: ignore[no-untyped-def]
     def parse(value: str) -> int:
-        try:
-            number = int(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+        number = _whole_number(value)
         if not minimum <= number <= maximum:
             raise argparse.ArgumentTypeError(f"{flag} must be {minimum}..{maximum}")
         return number
@@ -458,7 +461,6 @@ def _seed_scale(scale: int, settings: Settings) -> int:
         ROLES_OF_FIRST_USERS,
         SEED_PASSWORD,
         SeedError,
-        SeedReport,
         plan,
         seed_email,
         seed_scale,
@@ -471,18 +473,12 @@ def _seed_scale(scale: int, settings: Settings) -> int:
         f"{the_plan.alerts:,} alerts ({the_plan.open_alerts:,} open) and {the_plan.audit_rows:,} audit rows "
         f"from {the_plan.since:%Y-%m-%d} to {the_plan.until:%Y-%m-%d}"
     )
-    reports: list[SeedReport] = []
-
-    async def run() -> None:
-        reports.append(await seed_scale(url, settings, scale))
-
     try:
-        _run_with_schema_errors(run())
+        report = _run_with_schema_errors(seed_scale(url, settings, scale))
     except SeedError as exc:
         raise CommandFailed(str(exc)) from None
     except asyncpg.PostgresError as exc:
         raise CommandFailed(f"the seed stopped: {exc}; drop the database and start again") from None
-    report = reports[0]
     for name, seconds in report.steps:
         _say(f"  {name:<26} {seconds:7.1f} s")
     _say(f"seeded in {report.seconds:.1f} s ({report.seals} seals)")
@@ -576,16 +572,10 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
     url = database_url(settings)
     _say(f"backing up {describe_database(url)} with pg_dump ...")
     started = time.monotonic()
-    paths: list[Path] = []
-
-    async def run() -> None:
-        paths.append(await backup(url, settings, args.output))
-
     try:
-        _run_with_schema_errors(run())
+        path = _run_with_schema_errors(backup(url, settings, args.output))
     except BackupError as exc:
         raise CommandFailed(str(exc)) from None
-    path = paths[0]
     _say(f"wrote {path.stat().st_size:,} bytes in {time.monotonic() - started:.1f} s; manifest {manifest_path(path)}")
     _say(str(path))
     return EXIT_OK
@@ -593,21 +583,15 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
 
 def _restore(args: argparse.Namespace, settings: Settings) -> int:
     from service.db.urls import describe_database
-    from service.ops.backup import BackupError, RestoreReport, restore
+    from service.ops.backup import BackupError, restore
 
     target = args.target_url or database_url(settings)
     _say(f"restoring {args.path} into {describe_database(target)} ...")
     started = time.monotonic()
-    reports: list[RestoreReport] = []
-
-    async def run() -> None:
-        reports.append(await restore(args.path, target, settings))
-
     try:
-        asyncio.run(run())
+        report = asyncio.run(restore(args.path, target, settings))
     except BackupError as exc:
         raise CommandFailed(str(exc)) from None
-    report = reports[0]
     _say(f"restored in {time.monotonic() - started:.1f} s")
     for table, rows in sorted(report.row_counts.items()):
         _say(f"  {table:<20} {rows:>12,} rows")
@@ -665,9 +649,10 @@ def _audit(args: argparse.Namespace, settings: Settings) -> int:
     return outcome[0]
 
 
-def _run_with_schema_errors(coroutine: object) -> None:
-    """Run a command's coroutine; a schema that is not migrated becomes a message, not a traceback."""
+def _run_with_schema_errors(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a command's coroutine and return its result; a schema that is not migrated becomes a message, not a
+    traceback."""
     try:
-        asyncio.run(coroutine)  # type: ignore[arg-type]
+        return asyncio.run(coroutine)
     except (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError):
         raise CommandFailed("the database schema is not migrated: run 'hospital-alerts migrate up'") from None

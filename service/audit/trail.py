@@ -107,17 +107,17 @@ async def list_logs(
     upper = min((t for t in (to_time, before_time) if t is not None), default=None) or datetime.now(UTC)
     window_from = upper - RECENT_WINDOW
     async with db.transaction() as conn:
+
+        async def read_from(lower: datetime | None) -> list[AuditLogRow]:
+            return await statement.many(
+                conn, actor.hospital_id, lower, to_time, before_time, before_id, *_filter_args(filters), limit + 1
+            )
+
         rows: list[AuditLogRow] = []
         if from_time is None or from_time < window_from:
-            rows = await statement.many(
-                conn, actor.hospital_id, window_from, to_time, before_time, before_id, *_filter_args(filters),
-                limit + 1,
-            )  # fmt: skip
+            rows = await read_from(window_from)
         if len(rows) <= limit:
-            rows = await statement.many(
-                conn, actor.hospital_id, from_time, to_time, before_time, before_id, *_filter_args(filters),
-                limit + 1,
-            )  # fmt: skip
+            rows = await read_from(from_time)
         page = rows[:limit]
         await record(
             conn,

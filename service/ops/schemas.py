@@ -8,10 +8,7 @@ from typing import Literal
 import msgspec
 
 from service.db.catalogue import Row
-
-
-class DemoCountRow(Row):
-    count: int
+from service.hospital.schemas import CountRow  # noqa: F401  (ops/count_tables and count_demo_hospitals return it)
 
 
 class TableCountRow(Row):

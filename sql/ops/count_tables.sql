@@ -1,6 +1,6 @@
 -- name: count_tables :one
 -- How many tables the public schema holds: restore refuses a database that is not empty.
--- returns: DemoCountRow
+-- returns: CountRow
 -- index: -
 SELECT count(*) AS count
   FROM pg_class
