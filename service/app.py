@@ -126,7 +126,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         # Logging is configured once by configure_logging (JSON lines); Litestar adds no handlers of its own.
         logging_config=None,
-        debug=False,
+        # Only the problem+json handler reads it (service/errors.py); production refuses it (service/config.py).
+        debug=settings.debug,
     )
 
 
@@ -162,5 +163,5 @@ def _problem_for_missing_docs(response: Response) -> Response:
 def create_app_from_env() -> Litestar:
     """Factory for ``uvicorn --factory`` and ``serve``'s worker processes: settings and logging from the environment."""
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     return create_app(settings)

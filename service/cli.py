@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import asyncpg
 
 from service import __version__
-from service.config import ConfigError, Settings, load_settings
+from service.config import ConfigError, Settings, describe_profile, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 T = TypeVar("T")
@@ -122,7 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--password", required=True, help="12..128 characters; '-' reads it from standard input")
     admin.add_argument("--name", default="Administrator", type=_text(2, 100, "--name"))
 
-    commands.add_parser("check", help="pre-deploy checks: database, migrations, every SQL statement")
+    check = commands.add_parser("check", help="pre-deploy checks: database, migrations, every SQL statement")
+    check.add_argument(
+        "--allow-pending",
+        action="store_true",
+        help="pending migrations are expected (a deploy applies them next): list them without failing, and leave "
+        "the SQL check, which needs the migrated schema, to a second check after migrating",
+    )
 
     backup = commands.add_parser(
         "backup", help="pg_dump the database (custom format) with a manifest: SHA-256, row counts, audit chain head"
@@ -324,7 +330,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     url = database_url(settings)
     asyncio.run(_wait_for_database(url, settings))
     try:
-        migrations.upgrade(url, progress=_say)
+        migrations.upgrade(url, progress=_say, statement_lock_timeout=settings.migration_lock_timeout)
     except migrations.MigrationError as exc:
         raise CommandFailed(str(exc)) from None
     if args.demo:
@@ -333,10 +339,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         asyncio.run(_refuse_demo_data(url, settings))
     # Worker processes read their settings from the environment: hand them the database this process chose.
     os.environ["DATABASE_URL"] = url
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again; that second time, exit 0:
     # a stop that was asked for is a success for whoever asked (systemd, Kubernetes, deploy.sh).
     signal.signal(signal.SIGTERM, _exit_after_graceful_stop)
+    _say(f"profile {describe_profile(settings)}")
     _say(f"serving on http://{args.host}:{args.port} with {args.workers} {args.server} worker(s); API docs at /schema")
     if args.server == "granian":
         _serve_with_granian(args, settings)
@@ -416,7 +423,7 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
             pending = sum(not s.applied for s in states)
             _say(f"{len(states) - pending} applied, {pending} pending")
         elif args.migrate_command == "up":
-            done = migrations.upgrade(url, progress=_say)
+            done = migrations.upgrade(url, progress=_say, statement_lock_timeout=settings.migration_lock_timeout)
             _say(f"applied {len(done)} migration(s)" if done else "the schema is up to date")
         else:
             if args.to != migrations.EMPTY_SCHEMA and args.to not in migrations.migration_ids():
@@ -424,7 +431,9 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
                     f"unknown migration '{args.to}'; known: "
                     f"{', '.join(migrations.migration_ids())} (or 0 for an empty schema)"
                 )
-            done = migrations.downgrade(url, args.to, progress=_say)
+            done = migrations.downgrade(
+                url, args.to, progress=_say, statement_lock_timeout=settings.migration_lock_timeout
+            )
             _say(f"rolled back {len(done)} migration(s)" if done else f"nothing to roll back above {args.to}")
     except migrations.MigrationError as exc:
         raise CommandFailed(str(exc)) from None
@@ -555,7 +564,7 @@ def _create_admin(args: argparse.Namespace, settings: Settings) -> int:
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     from service.ops.checks import run_checks
 
-    results = asyncio.run(run_checks(database_url(settings), settings))
+    results = asyncio.run(run_checks(database_url(settings), settings, allow_pending=args.allow_pending))
     for result in results:
         _say(f"{'ok  ' if result.ok else 'FAIL'}  {result.name}: {result.summary}")
         for detail in result.details:

@@ -231,6 +231,12 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         )
         return problem_response(status, detail)
     _log_unexpected(request, exc)
+    if request.app.debug:
+        # HOSPITAL_ALERTS_DEBUG, on a developer's machine or in staging only (production refuses it).
+        logger.error(
+            "traceback of the unexpected error", exc_info=exc, extra={"request_id": request_id_of(request.scope)}
+        )
+        return problem_response(500, f"an unexpected error occurred: {type(exc).__name__}: {_first_line(exc)}")
     return problem_response(500, "an unexpected error occurred; it has been logged")
 
 
@@ -250,6 +256,10 @@ def _http_detail(exc: HTTPException) -> str:
     if exc.status_code == 400 and isinstance(exc.__cause__, SerializationException):
         return "the body is not valid JSON"
     return exc.detail or HTTPStatus(exc.status_code).phrase
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [""])[0][:500]
 
 
 def _log_unexpected(request: Request[Any, Any, Any], exc: Exception) -> None:

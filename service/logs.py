@@ -66,11 +66,22 @@ class JsonFormatter(logging.Formatter):
         return msgspec.json.encode(entry, enc_hook=str).decode()
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Send the service's logs to stderr as JSON lines (UTC times)."""
+class TextFormatter(JsonFormatter):
+    """One readable line per record, for a person at a terminal: the same fields as the JSON lines, with the
+    ``extra`` fields and the request id as ``key=value`` after the message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = msgspec.json.decode(super().format(record))
+        head = f"{entry.pop('time')} {entry.pop('level').upper():<7} {entry.pop('logger')}: {entry.pop('message')}"
+        tail = " ".join(f"{key}={value}" for key, value in entry.items())
+        return f"{head}  {tail}" if tail else head
+
+
+def configure_logging(level: str = "INFO", log_format: str = "json") -> None:
+    """Send the service's logs to stderr (UTC times): JSON lines for a collector, or readable text lines."""
     JsonFormatter.converter = time.gmtime
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(TextFormatter() if log_format == "text" else JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -287,3 +287,20 @@ async def test_a_server_side_http_exception_leaks_nothing_either(body_client: ht
     assert response.status_code == 500
     assert response.json()["detail"] == "an unexpected error occurred; it has been logged"
     assert "SELECT" not in response.text
+
+
+async def test_debug_answers_an_unexpected_error_with_its_type_and_message_and_logs_the_traceback(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    # HOSPITAL_ALERTS_DEBUG, for a developer's machine or staging: production refuses it (tests/unit/test_config.py).
+    app = create_app(msgspec.structs.replace(settings, debug=True))
+    app.register(boom)
+    caplog.set_level(logging.INFO)
+    async with serving(app) as http:
+        response = await http.post("/test/boom")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["detail"] == (
+        "an unexpected error occurred: RuntimeError: SELECT password_hash FROM users WHERE email = 'secret@example.com'"
+    )
+    assert any("Traceback" in (r.exc_text or "") for r in caplog.records)

@@ -196,6 +196,38 @@ def test_check_lists_pending_migrations(scratch_databases: ScratchDatabases) -> 
     assert "FAIL  migrations:" in result.stdout and "FAIL  sql:" in result.stdout
 
 
+def test_check_allow_pending_lists_them_without_failing_and_leaves_sql_to_after_migrating(
+    scratch_databases: ScratchDatabases,
+) -> None:
+    url = scratch_databases.create()
+    migrations.upgrade(url, progress=lambda _: None)
+    migrations.downgrade(url, migrations.migration_ids()[-2], progress=lambda _: None)
+    result = run("check", "--allow-pending", database_url=url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok    migrations: 1 pending migration(s), allowed: the deploy applies them next" in result.stdout
+    assert f"        pending {migrations.migration_ids()[-1]}" in result.stdout
+    assert "ok    sql: not checked before the pending migrations: check again after migrating" in result.stdout
+    # Nothing pending: --allow-pending checks everything, the SQL too.
+    migrations.upgrade(url, progress=lambda _: None)
+    result = run("check", "--allow-pending", database_url=url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"ok    sql: \d+ statements prepare", result.stdout)
+
+
+def test_check_names_the_profile_in_force(database_url: str) -> None:
+    result = run(
+        "check",
+        database_url=database_url,
+        HOSPITAL_ALERTS_ENV="staging",
+        HOSPITAL_ALERTS_SECRET_KEY="k" * 32,
+        HOSPITAL_ALERTS_DB_POOL_MAX_SIZE="7",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[0] == (
+        "ok    settings: profile staging: pool of 2 to 7 connections per process, json logs at INFO, debug off"
+    )
+
+
 async def test_status_and_check_only_read(scratch_databases: ScratchDatabases) -> None:
     url = scratch_databases.create()
     assert run("migrate", "status", database_url=url).returncode == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from pathlib import Path
@@ -88,7 +89,7 @@ def test_serve_under_granian_with_two_workers(database_url: str, tmp_path: Path)
 def test_a_client_that_leaves_before_its_body_arrives_is_logged_as_information_not_error(
     database_url: str, tmp_path: Path
 ) -> None:
-    with ServeProcess(database_url, tmp_path / "serve.log") as server:
+    with ServeProcess(database_url, tmp_path / "serve.log", HOSPITAL_ALERTS_LOG_FORMAT="json") as server:
         server.wait_ready()
         with socket.create_connection(("127.0.0.1", server.port)) as raw:
             raw.sendall(
@@ -99,7 +100,10 @@ def test_a_client_that_leaves_before_its_body_arrives_is_logged_as_information_n
         while "the client disconnected before its request body arrived" not in server.output():
             assert time.monotonic() < deadline, server.output()
             time.sleep(0.1)
-    assert '"level":"error"' not in server.output()
+    logged = [json.loads(line) for line in server.output().splitlines() if line.startswith("{")]
+    gone = [e for e in logged if e["message"] == "the client disconnected before its request body arrived"]
+    assert [e["level"] for e in gone] == ["info"]
+    assert [e for e in logged if e["level"] == "error"] == []
 
 
 def test_production_refuses_to_serve_a_database_holding_demo_data(
