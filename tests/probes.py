@@ -92,6 +92,11 @@ class TableNameRow(Row):
     name: str
 
 
+class IndexValidityRow(Row):
+    name: str
+    valid: bool
+
+
 class JsonObjectRow(Row):
     """A probe's row as one JSON object (``... AS data``), for probes whose columns only one test reads."""
 

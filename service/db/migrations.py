@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 
@@ -22,6 +23,8 @@ from service.resources import resource_dir
 # "ha-migr" as an integer: the advisory lock key every hospital-alerts process uses for migrations.
 MIGRATION_LOCK_KEY = int.from_bytes(b"ha-migr", "big")
 EMPTY_SCHEMA = "0"
+DEFAULT_STATEMENT_LOCK_TIMEOUT = 5.0
+"""Seconds a migration statement waits for a lock (HOSPITAL_ALERTS_MIGRATION_LOCK_TIMEOUT)."""
 
 Progress = Callable[[str], None]
 
@@ -69,11 +72,17 @@ def _description(migration_id: str) -> str:
     return ""
 
 
-def _backend(database_url: str):  # type: ignore[no-untyped-def]
+def _backend(database_url: str, lock_timeout: float):  # type: ignore[no-untyped-def]
+    """yoyo's connection, whose every statement waits at most ``lock_timeout`` seconds for a lock: a migration
+    that cannot lock a table at once fails and rolls back, rather than queueing every request behind it."""
     from yoyo import get_backend
 
+    parts = urlsplit(yoyo_url(database_url))
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    options = " ".join([v for k, v in query if k == "options"] + [f"-c lock_timeout={round(lock_timeout * 1000)}ms"])
+    query = [(k, v) for k, v in query if k != "options"] + [("options", options)]
     try:
-        return get_backend(yoyo_url(database_url))
+        return get_backend(urlunsplit(parts._replace(query=urlencode(query, quote_via=quote))))
     except psycopg.Error as exc:
         raise MigrationError(f"cannot reach the database: {_first_line(exc)}") from None
 
@@ -144,9 +153,20 @@ def upgrade(
     *,
     progress: Progress = print,
     lock_timeout: float = 600.0,
+    statement_lock_timeout: float = DEFAULT_STATEMENT_LOCK_TIMEOUT,
 ) -> list[str]:
-    """Apply every pending migration in order, under the lock; returns the ids applied."""
-    return _migrate(database_url, "apply", lambda backend: backend.to_apply(_read()), progress, lock_timeout)
+    """Apply every pending migration in order, under the lock; returns the ids applied.
+
+    ``lock_timeout``: how long to wait for another process's migration lock; ``statement_lock_timeout``: how long
+    one statement of a migration waits for a table's lock before the migration fails."""
+    return _migrate(
+        database_url,
+        "apply",
+        lambda backend: backend.to_apply(_read()),
+        progress,
+        lock_timeout,
+        statement_lock_timeout,
+    )
 
 
 def downgrade(
@@ -155,6 +175,7 @@ def downgrade(
     *,
     progress: Progress = print,
     lock_timeout: float = 600.0,
+    statement_lock_timeout: float = DEFAULT_STATEMENT_LOCK_TIMEOUT,
 ) -> list[str]:
     """Roll back, newest first, every applied migration that comes after ``target`` (``0``: all of them).
 
@@ -171,6 +192,7 @@ def downgrade(
         lambda backend: [m for m in backend.to_rollback(migrations) if m.id not in keep],
         progress,
         lock_timeout,
+        statement_lock_timeout,
     )
 
 
@@ -183,13 +205,15 @@ def _migrate(
     choose: Callable[[Any], Any],
     progress: Progress,
     lock_timeout: float,
+    statement_lock_timeout: float,
 ) -> list[str]:
     """Under the migration lock, run ``direction`` (apply or rollback) on each migration ``choose`` picks."""
     doing, done_word, verb = _WORDS[direction]
     done: list[str] = []
-    logging.getLogger("yoyo").setLevel(logging.WARNING)
+    # yoyo logs a failed step with its traceback; the MigrationError raised below says what failed, once.
+    logging.getLogger("yoyo").setLevel(logging.CRITICAL)
     with _MigrationLock(database_url, progress, lock_timeout):
-        backend = _backend(database_url)
+        backend = _backend(database_url, statement_lock_timeout)
         step = backend.apply_one if direction == "apply" else backend.rollback_one
         try:
             for migration in choose(backend):
@@ -197,6 +221,12 @@ def _migrate(
                 progress(f"{doing} {migration.id} ...")
                 try:
                     step(migration)
+                except psycopg.errors.LockNotAvailable:
+                    raise MigrationError(
+                        f"could not {verb} {migration.id}: a table it changes stayed locked by another session for "
+                        f"over {statement_lock_timeout:g} s, so it gave up and changed nothing; find the long "
+                        "transaction in pg_stat_activity, or run it again when the database is quieter"
+                    ) from None
                 except psycopg.Error as exc:
                     raise MigrationError(f"could not {verb} {migration.id}: {_first_line(exc)}") from None
                 progress(f"{done_word} {migration.id} ({time.monotonic() - started:.2f} s)")

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS alerts_created_by_idx;
