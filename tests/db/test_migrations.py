@@ -4,6 +4,7 @@ several processes migrating one database at once."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -47,18 +48,34 @@ async def test_full_round_trip_restores_an_identical_schema(scratch_databases: S
     assert await schema_of(url) == first
 
 
-@pytest.mark.parametrize("step", range(3))
-async def test_each_step_rolls_back_and_forward_again(scratch_databases: ScratchDatabases, step: int) -> None:
-    url = scratch_databases.create()
+@pytest.mark.parametrize("step", range(len(migrations.migration_ids())))
+async def test_each_step_rolls_back_to_exactly_the_schema_of_its_version_and_forward_again(
+    scratch_databases: ScratchDatabases, step: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """migrate down --to every version: the schema equals that of a database migrated only up to that version."""
     ids = migrations.migration_ids()
+    target = ids[step - 1] if step else migrations.EMPTY_SCHEMA
+
+    # A database that never went past the target: a build whose migrations stop there.
+    older_build = tmp_path / "migrations"
+    older_build.mkdir()
+    for migration_id in ids[:step]:
+        for path in migrations.migrations_dir().glob(f"{migration_id}.*sql"):
+            shutil.copy(path, older_build)
+    with monkeypatch.context() as patched:
+        patched.setattr(migrations, "migrations_dir", lambda: older_build)
+        never_past = scratch_databases.create()
+        assert migrations.upgrade(never_past, progress=quiet) == ids[:step]
+    expected = await schema_of(never_past)
+
+    url = scratch_databases.create()
     migrations.upgrade(url, progress=quiet)
     full = await schema_of(url)
 
-    target = ids[step - 1] if step else migrations.EMPTY_SCHEMA
     rolled_back = migrations.downgrade(url, target, progress=quiet)
     assert rolled_back == list(reversed(ids[step:]))
     assert [s.id for s in migrations.status(url) if s.applied] == ids[:step]
-    assert await schema_of(url) != full
+    assert await schema_of(url) == expected
 
     assert migrations.upgrade(url, progress=quiet) == ids[step:]
     assert await schema_of(url) == full
