@@ -12,13 +12,13 @@ from litestar import Litestar, Response, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from service import __version__
 from service.alerts.controller import AlertsController
 from service.alerts.loops import run_alert_loops
 from service.alerts.stream import EventHub
+from service.apidocs import DOCS_PATH, swagger_render_plugin, swagger_ui_asset
 from service.audit.controller import AuditController
 from service.audit.seals import run_sealer
 from service.auth.controller import AuthController
@@ -110,9 +110,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="hospital-alerts",
             version=__version__,
             description=API_DESCRIPTION,
-            render_plugins=[SwaggerRenderPlugin()],
+            # Swagger UI's files come from the app itself (service/apidocs), never a CDN: closed networks reach none.
+            render_plugins=[swagger_render_plugin()],
             openapi_router=Router(
-                "/schema", route_handlers=[], include_in_schema=False, after_request=_problem_for_missing_docs
+                DOCS_PATH,
+                route_handlers=[swagger_ui_asset],
+                include_in_schema=False,
+                after_request=_problem_for_missing_docs,
             ),
             components=Components(
                 security_schemes={
