@@ -78,6 +78,12 @@ say "step 1/6: check before migrating"
     die "check failed: nothing was changed"
 }
 
+NEWER="$(newer_migrations "$NEW")" || die "cannot read the schema version: nothing was changed"
+[[ -z "$NEWER" ]] || {
+    record "deploy $RELEASE REFUSED: the database is ahead of it"
+    die "the database has migrations $RELEASE does not know (${NEWER% }): it is older than the schema;" \
+        "go back to it with rollback.sh, which removes them first. Nothing was changed"
+}
 FROM_VERSION="$(schema_version "$NEW")" || die "cannot read the schema version: nothing was changed"
 say "step 2/6: backup (schema at $FROM_VERSION)"
 if [[ "$FROM_VERSION" == 0 ]]; then

@@ -36,11 +36,23 @@ current_release() {
     if [[ -L "$STATE_DIR/current" ]]; then realpath -- "$STATE_DIR/current"; else printf ''; fi
 }
 
-# The last migration applied to the database, as this release's `migrate status` lists it, or 0 for none.
+# The database's newest migration, as a release's `migrate status` lists it (its own, or a newer release's),
+# or 0 for none.
 schema_version() {
     local version
-    version="$("$1" migrate status | awk '$1 == "applied" { last = $2 } END { print last }')" || return 1
+    version="$("$1" migrate status | awk '$1 == "applied" || $1 == "newer" { last = $2 } END { print last }')" ||
+        return 1
     printf '%s' "${version:-0}"
+}
+
+# A release's own last migration: the schema it was built for.
+last_migration() {
+    "$1" migrate status | awk '$1 == "applied" || $1 == "pending" { last = $2 } END { print last }'
+}
+
+# The migrations the database has and a release does not know (a newer release applied them), space-separated.
+newer_migrations() {
+    "$1" migrate status | awk '$1 == "newer" { printf "%s ", $2 }'
 }
 
 serving_pid() {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Rolls back by hand to an earlier release: backs up, migrates down to a named version with the serving
-# release (it knows how to undo its migrations), starts the earlier release, and verifies it: /health/ready
-# answers 200, and the earlier release's own `check` passes (no migration pending for it, every statement
-# prepares against the schema). docs/operations.md ("Deploy and roll back") is the runbook.
+# release (it knows how to undo its migrations), starts the earlier release, and verifies it: the schema is
+# exactly the earlier release's (its last migration, nothing newer), its own `check` passes (every statement
+# prepares against the schema), and /health/ready answers 200. A --to that is not the earlier release's last
+# migration, or a database with migrations the serving release cannot undo, is refused before anything changes. docs/operations.md ("Deploy and roll back") is the runbook.
 #
 # The database and settings come from the environment (DATABASE_URL, HOSPITAL_ALERTS_*), as for the service.
 # Exit codes: 0 rolled back and verified; 1 failed (the message says what state it left); 2 bad usage.
@@ -31,6 +32,12 @@ CURRENT="$(current_release)"
 [[ -n "$CURRENT" ]] || die "nothing was deployed in $STATE_DIR (no current release): nothing to roll back"
 SERVING="$(release_bin "$CURRENT")"
 
+TARGET_LAST="$(last_migration "$TARGET")" || die "cannot read $RELEASE's migrations: nothing was changed"
+[[ "$TO" == "$TARGET_LAST" ]] || die "--to $TO is not the schema of $RELEASE, whose last migration is" \
+    "${TARGET_LAST:-none}: run it again with --to ${TARGET_LAST:-0}. Nothing was changed"
+NEWER="$(newer_migrations "$SERVING")" || die "cannot read the schema version: nothing was changed"
+[[ -z "$NEWER" ]] || die "the database has migrations the serving release $CURRENT does not know (${NEWER% }):" \
+    "only the release that brought them can roll them back. Nothing was changed"
 FROM_VERSION="$(schema_version "$SERVING")" || die "cannot read the schema version: nothing was changed"
 say "rolling back from $CURRENT (schema $FROM_VERSION) to $RELEASE (schema $TO)"
 
@@ -52,14 +59,17 @@ if ! "$SERVING" migrate down --to "$TO" >&2; then
     record "rollback to $RELEASE FAILED at migrate down; $CURRENT restarted"
     die "migrate down to $TO failed; $CURRENT was started again (see its health above)"
 fi
-AT="$(schema_version "$SERVING")"
-[[ "$AT" == "$TO" ]] || die "after migrating down the schema is at $AT, not $TO: nothing is serving"
-
-say "step 4/5: verify the schema fits $RELEASE"
+say "step 4/5: verify the schema is exactly $RELEASE's"
+AT="$(schema_version "$TARGET")"
+NEWER="$(newer_migrations "$TARGET")"
+if [[ "$AT" != "$TO" || -n "$NEWER" ]]; then
+    record "rollback to $RELEASE FAILED: the schema is at $AT after migrating down"
+    die "after migrating down the schema is at $AT${NEWER:+ (unknown to $RELEASE: ${NEWER% })}, not $TO:" \
+        "nothing is serving. The backup before this rollback is $BACKUP"
+fi
 "$TARGET" check >&2 || {
     record "rollback to $RELEASE FAILED: its check fails at schema $TO"
-    die "$RELEASE's check fails against schema $TO: nothing is serving. Is $TO its last migration?" \
-        "The backup before this rollback is $BACKUP"
+    die "$RELEASE's check fails against schema $TO: nothing is serving. The backup before this rollback is $BACKUP"
 }
 
 say "step 5/5: start $RELEASE and verify its health"

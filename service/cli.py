@@ -419,9 +419,12 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
         if args.migrate_command == "status":
             states = migrations.status(url)
             for state in states:
-                _say(f"{'applied' if state.applied else 'pending':8} {state.id:28} {state.description}")
+                label = "applied" if state.applied else "pending"
+                _say(f"{label if state.known else 'newer':8} {state.id:28} {state.description}")
             pending = sum(not s.applied for s in states)
-            _say(f"{len(states) - pending} applied, {pending} pending")
+            newer = sum(not s.known for s in states)
+            summary = f"{len(states) - pending - newer} applied, {pending} pending"
+            _say(summary + (f", {newer} newer than this build (a newer release's)" if newer else ""))
         elif args.migrate_command == "up":
             done = migrations.upgrade(url, progress=_say, statement_lock_timeout=settings.migration_lock_timeout)
             _say(f"applied {len(done)} migration(s)" if done else "the schema is up to date")

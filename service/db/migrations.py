@@ -38,6 +38,8 @@ class MigrationState:
     id: str
     description: str
     applied: bool
+    known: bool = True
+    """False for a migration the database has but this build does not: a newer release applied it."""
 
 
 def migrations_dir() -> Path:
@@ -134,18 +136,23 @@ class _MigrationLock:
 
 
 def status(database_url: str) -> list[MigrationState]:
-    """Every migration of this build and whether it is applied. Only reads: safe under a read-only role."""
+    """Every migration of this build and whether it is applied, then any the database has that this build does not
+    know (``known`` False: a newer release's). Only reads: safe under a read-only role."""
     applied_query = load_query("ops/applied_migrations")
     try:
         with psycopg.connect(
             database_url, autocommit=True, cursor_factory=psycopg.RawCursor, connect_timeout=10
         ) as conn:
-            applied = {row.migration_id for row in applied_query.many_sync(conn)}
+            applied = [row.migration_id for row in applied_query.many_sync(conn)]
     except psycopg.errors.UndefinedTable:
-        applied = set()  # yoyo's bookkeeping does not exist yet: nothing applied
+        applied = []  # yoyo's bookkeeping does not exist yet: nothing applied
     except psycopg.Error as exc:
         raise MigrationError(f"cannot reach the database: {_first_line(exc)}") from None
-    return [MigrationState(m.id, _description(m.id), m.id in applied) for m in _read()]
+    states = [MigrationState(m.id, _description(m.id), m.id in applied) for m in _read()]
+    ours = {state.id for state in states}
+    # Applied in order, so the newest release's migrations come last, after this build's own.
+    newer = [migration_id for migration_id in applied if migration_id not in ours]
+    return states + [MigrationState(m, "a newer release's migration", True, known=False) for m in newer]
 
 
 def upgrade(

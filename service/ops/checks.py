@@ -43,7 +43,7 @@ async def run_checks(database_url: str, settings: Settings, *, allow_pending: bo
     try:
         results.append(CheckResult("database", True, f"{where} answers"))
         migrations_result = _migrations_check(database_url)
-        pending = [d.removeprefix("pending ") for d in migrations_result.details]
+        pending = [d for d in migrations_result.details if d.startswith("pending ")]
         if allow_pending and pending:
             migrations_result.ok = True
             migrations_result.summary += ", allowed: the deploy applies them next"
@@ -65,12 +65,19 @@ def _migrations_check(database_url: str) -> CheckResult:
         states = migrations.status(database_url)
     except migrations.MigrationError as exc:
         return CheckResult("migrations", False, str(exc))
-    pending = [s.id for s in states if not s.applied]
+    ours = [s for s in states if s.known]
+    pending = [f"pending {s.id}" for s in ours if not s.applied]
+    # A newer release's migrations: this build runs on that schema (every release stays compatible with the one
+    # before it, docs/operations.md "Safe migrations"), but a rollback to this build must remove them first.
+    newer = [
+        f"newer {s.id} (applied by a newer release; this build cannot roll it back)" for s in states if not s.known
+    ]
     if pending:
-        return CheckResult(
-            "migrations", False, f"{len(pending)} pending migration(s)", [f"pending {p}" for p in pending]
-        )
-    return CheckResult("migrations", True, f"all {len(states)} applied")
+        return CheckResult("migrations", False, f"{len(pending)} pending migration(s)", pending + newer)
+    summary = f"all {len(ours)} applied"
+    if newer:
+        summary += f"; {len(newer)} newer migration(s) that this build does not know"
+    return CheckResult("migrations", True, summary, newer)
 
 
 async def _catalogue_check(conn: object) -> CheckResult:

@@ -99,6 +99,16 @@ class Host:
                 os.kill(int(pid_file.read_text()), signal.SIGKILL)
 
 
+def run_release(release: Path, command: str, host: Host) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(release / "bin" / "hospital-alerts"), *command.split()],
+        env=host.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 @pytest.fixture
 def host(scratch_databases: ScratchDatabases, tmp_path: Path) -> Iterator[Host]:
     machine = Host(scratch_databases.create(), tmp_path / "state")
@@ -154,6 +164,28 @@ async def test_deploy_migrates_and_serves_a_failed_deploy_rolls_back_and_rollbac
     columns, indexes = await alerts_shape(host.database_url)
     assert "triage_note" in columns and "alerts_created_by_idx" not in indexes
 
+    # The first release against the second's schema: it runs (releases stay compatible with the one before), it
+    # sees the migration it does not know, and neither script lets it silently ignore that.
+    status = run_release(first, "migrate status", host)
+    assert "newer    0100.add-alert-triage-note" in status.stdout
+    assert status.stdout.splitlines()[-1] == "7 applied, 0 pending, 1 newer than this build (a newer release's)"
+    checked = run_release(first, "check", host)
+    assert checked.returncode == 0, checked.stdout
+    assert "ok    migrations: all 7 applied; 1 newer migration(s) that this build does not know" in checked.stdout
+    downgrade = host.run("deploy.sh", "--release", str(first))
+    assert downgrade.returncode == 1
+    assert downgrade.stderr.splitlines()[-1] == (
+        f"deploy.sh: the database has migrations {first} does not know (0100.add-alert-triage-note): it is older "
+        "than the schema; go back to it with rollback.sh, which removes them first. Nothing was changed"
+    )
+    wrong_to = host.run("rollback.sh", "--to", "0100.add-alert-triage-note", "--release", str(first))
+    assert wrong_to.returncode == 1
+    assert wrong_to.stderr.splitlines()[-1] == (
+        f"rollback.sh: --to 0100.add-alert-triage-note is not the schema of {first}, whose last migration is "
+        "0007.create-audit-seals: run it again with --to 0007.create-audit-seals. Nothing was changed"
+    )
+    assert host.current() == second and host.ready() == 200
+
     # By hand, back to the first release: its schema, its check, its health.
     rolled_back = host.run("rollback.sh", "--to", "0007.create-audit-seals", "--release", str(first))
     assert rolled_back.returncode == 0, rolled_back.stderr
@@ -169,7 +201,8 @@ async def test_deploy_migrates_and_serves_a_failed_deploy_rolls_back_and_rollbac
     assert history[0] == f"deploy {first} OK (schema 0007.create-audit-seals, backup none)"
     assert history[1].startswith(f"deploy {second} OK (schema 0100.add-alert-triage-note, backup ")
     assert history[2] == f"deploy {broken} FAILED at health; rolled back to {second}"
-    assert history[3].startswith(f"rollback to {first} OK (schema 0007.create-audit-seals, backup ")
+    assert history[3] == f"deploy {first} REFUSED: the database is ahead of it"
+    assert history[4].startswith(f"rollback to {first} OK (schema 0007.create-audit-seals, backup ")
 
 
 def test_the_scripts_say_what_is_missing(host: Host, tmp_path: Path) -> None:
