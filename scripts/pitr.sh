@@ -217,6 +217,9 @@ cmd_restore() {
 restore_command = 'cp $archive/wal/%f %p'
 recovery_target_time = '$target'
 recovery_target_action = 'promote'
+# Stay on the base backup's timeline: an earlier restore from this archive may have archived a newer timeline,
+# which PostgreSQL's default ('latest') would follow, away from the history this restore is about.
+recovery_target_timeline = 'current'
 EOF
     : >"$data/recovery.signal"
     local missing=() file
@@ -258,10 +261,30 @@ EOF
     # -w returns once the server accepts connections, which during archive recovery is once it is consistent.
     "${BIN}pg_ctl" -D "$data" -l "$log" -o "$options" -w -t 3600 start >&2 ||
         die "the server did not start: see $log"
-    local timeout="${PITR_RECOVERY_TIMEOUT:-3600}" state=""
+    # Ask the server where it listens (postmaster.pid: line 4 the port, 5 the socket directory, 6 the first
+    # listen address): the restored configuration may set a socket directory other than psql's default.
+    local pid_port pid_socket pid_address
+    pid_port="$(sed -n 4p "$data/postmaster.pid")"
+    pid_socket="$(sed -n 5p "$data/postmaster.pid")"
+    pid_address="$(sed -n 6p "$data/postmaster.pid")"
+    if [[ -n "$pid_socket" ]]; then
+        socket=(-h "$pid_socket")
+    elif [[ -n "$pid_address" && "$pid_address" != "*" ]]; then
+        socket=(-h "$pid_address")
+    else
+        socket=(-h 127.0.0.1)
+    fi
+    [[ "$pid_port" == "$start_port" ]] ||
+        die "the server listens on port ${pid_port:-?}, not $start_port: the restored configuration sets port"
+    local timeout="${PITR_RECOVERY_TIMEOUT:-3600}" state="" said=0 waited
     while :; do
         state="$(env -u PGHOST -u PGHOSTADDR "${BIN}psql" "${socket[@]}" -X -At -p "$start_port" -d postgres -c 'SELECT pg_is_in_recovery()' 2>/dev/null || true)"
         [[ "$state" == f ]] && break
+        waited="$(elapsed "$started")"
+        if awk -v s="$waited" -v n="$said" 'BEGIN { exit !(s >= n + 10) }'; then
+            said="${waited%.*}"
+            say "still recovering after $waited s (psql ${socket[*]} -p $start_port answers '${state:-no connection}')"
+        fi
         if ! "${BIN}pg_ctl" -D "$data" status >/dev/null 2>&1; then
             tail -n 20 -- "$log" >&2 || true
             die "the server stopped during recovery (its log's end is above; the full log is $log)"

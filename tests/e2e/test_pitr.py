@@ -136,9 +136,10 @@ def test_a_restore_to_a_moment_between_two_writes_keeps_the_first_and_not_the_se
     assert configure.returncode == 0, configure.stderr
     assert f"archive_command = '{script} archive-wal {archive} %p %f'" in configure.stdout
     with (data / "postgresql.conf").open("a") as conf:
-        conf.write("listen_addresses = '127.0.0.1'\n" + configure.stdout)
+        # The socket directory is the configuration's, which a restored copy keeps (and psql does not know).
+        conf.write(f"listen_addresses = '127.0.0.1'\nunix_socket_directories = '{sockets}'\n" + configure.stdout)
     port = free_port()
-    started = workspace.pg_ctl(data, "-l", workspace.root / "data.log", "-o", f"-p {port} -k {sockets}", "-w", "start")
+    started = workspace.pg_ctl(data, "-l", workspace.root / "data.log", "-o", f"-p {port}", "-w", "start")
     assert started.returncode == 0, started.stderr + (workspace.root / "data.log").read_text()
     client_env = {"PGHOST": str(sockets), "PGPORT": str(port), "PGUSER": "postgres"}
 
@@ -191,6 +192,21 @@ def test_a_restore_to_a_moment_between_two_writes_keeps_the_first_and_not_the_se
     again = workspace.run(script, "restore", archive, base, restored, target, env=client_env)
     assert again.returncode == 1
     assert again.stderr.strip() == f"pitr.sh: {restored} is not empty: restore into a new directory"
+    # The restored server archives into the same archive (its configuration is the original's): timeline 2 is
+    # there now. A rehearsal, or a restore to another moment, from the same archive must still follow the
+    # original history (timeline 1), and find the server's socket in its configuration, with no PGHOST.
+    history = archive / "wal" / "00000002.history"
+    deadline = time.monotonic() + 20
+    while not history.exists():
+        assert time.monotonic() < deadline, "the restored server did not archive its timeline history"
+        time.sleep(0.1)
+    rehearsal = workspace.root / "rehearsal"
+    workspace.data_dirs.append(rehearsal)
+    second_port = free_port()
+    retried = workspace.run(script, "restore", archive, base, rehearsal, target, "--start", str(second_port))
+    assert retried.returncode == 0, retried.stderr
+    with connect(sockets, second_port) as conn:
+        assert conn.execute("SELECT id, note FROM pitr_probe ORDER BY id").fetchall() == [(1, "first write")]
     print(f"\nbase backup {backup_seconds:.1f} s, restore and recovery {restore_seconds:.1f} s")
     print(backup.stderr + restore.stderr + log)
 
