@@ -246,6 +246,7 @@ class PlanSettingsRow(Row):
     parallel_setup_cost: str
     parallel_tuple_cost: str
     work_mem: str
+    jit: str
 
 
 class SettingRow(Row):
