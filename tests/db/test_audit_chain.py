@@ -167,6 +167,26 @@ async def test_a_row_inserted_behind_the_services_back_is_named(
     assert verdict.problems() == [f"row {forged.id} was inserted behind the service's back: no seal lists it"]
 
 
+async def test_a_row_inserted_in_a_window_where_the_hospital_had_no_rows_is_named(
+    db: Database, hospital_id: uuid.UUID
+) -> None:
+    # The seal of that window has no part for this hospital, so no part's hash can change: the counts find it.
+    other = await new_hospital(db)
+    await write_rows(db, other, 2)
+    await seal_all(db)
+    await write_rows(db, hospital_id, 2)
+    await seal_all(db)
+    async with db.connection() as conn:
+        others = await probes().probe.audit_row_ids.many(conn, other)
+    async with db.transaction() as conn:
+        forged = await probes().probe.audit_forge_row.one(conn, hospital_id, others[0].timestamp, RETENTION_DAYS)
+    assert forged is not None
+    async with db.connection() as conn:
+        verdict = await verify_chain(conn, hospital_id)
+        assert (await verify_chain(conn, other)).verified
+    assert (verdict.verified, verdict.bad_row_id, verdict.row_problem) == (False, forged.id, "inserted")
+
+
 async def test_another_hospitals_tampering_does_not_touch_this_hospitals_verdict(
     db: Database, hospital_id: uuid.UUID
 ) -> None:
