@@ -78,13 +78,14 @@ say "step 1/6: check before migrating"
     die "check failed: nothing was changed"
 }
 
-NEWER="$(newer_migrations "$NEW")" || die "cannot read the schema version: nothing was changed"
+STATUS="$(migration_status "$NEW")" || die "cannot read the schema version: nothing was changed"
+NEWER="$(newer_migrations "$STATUS")"
 [[ -z "$NEWER" ]] || {
     record "deploy $RELEASE REFUSED: the database is ahead of it"
     die "the database has migrations $RELEASE does not know (${NEWER% }): it is older than the schema;" \
         "go back to it with rollback.sh, which removes them first. Nothing was changed"
 }
-FROM_VERSION="$(schema_version "$NEW")" || die "cannot read the schema version: nothing was changed"
+FROM_VERSION="$(schema_version "$STATUS")"
 say "step 2/6: backup (schema at $FROM_VERSION)"
 if [[ "$FROM_VERSION" == 0 ]]; then
     say "the database has no schema yet (a first install): nothing to back up"
@@ -111,5 +112,6 @@ say "step 6/6: health"
 verify_health || roll_back "health"
 
 ln -sfn -- "$RELEASE" "$STATE_DIR/current"
-record "deploy $RELEASE OK (schema $(schema_version "$NEW"), backup ${BACKUP:-none})"
+STATUS="$(migration_status "$NEW")" || STATUS=""  # serving already: a failed read only blurs the record
+record "deploy $RELEASE OK (schema $(schema_version "$STATUS"), backup ${BACKUP:-none})"
 say "deployed $RELEASE: serving on http://$HOST:$PORT (pid $(serving_pid)); backup ${BACKUP:-none}"

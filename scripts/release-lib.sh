@@ -36,24 +36,23 @@ current_release() {
     if [[ -L "$STATE_DIR/current" ]]; then realpath -- "$STATE_DIR/current"; else printf ''; fi
 }
 
-# The database's newest migration, as a release's `migrate status` lists it (its own, or a newer release's),
-# or 0 for none.
+# A release's `migrate status`: read once, then parsed by the three functions below (each run of the program
+# starts Python and connects, about a second).
+migration_status() { "$1" migrate status; }
+
+# The database's newest migration in a status (the release's own, or a newer release's), or 0 for none.
 schema_version() {
     local version
-    version="$("$1" migrate status | awk '$1 == "applied" || $1 == "newer" { last = $2 } END { print last }')" ||
-        return 1
+    version="$(awk '$1 == "applied" || $1 == "newer" { last = $2 } END { print last }' <<<"$1")"
     printf '%s' "${version:-0}"
 }
 
-# A release's own last migration: the schema it was built for.
-last_migration() {
-    "$1" migrate status | awk '$1 == "applied" || $1 == "pending" { last = $2 } END { print last }'
-}
+# The release's own last migration in a status: the schema it was built for.
+last_migration() { awk '$1 == "applied" || $1 == "pending" { last = $2 } END { print last }' <<<"$1"; }
 
-# The migrations the database has and a release does not know (a newer release applied them), space-separated.
-newer_migrations() {
-    "$1" migrate status | awk '$1 == "newer" { printf "%s ", $2 }'
-}
+# The migrations in a status that the database has and the release does not know (a newer release applied them),
+# space-separated.
+newer_migrations() { awk '$1 == "newer" { printf "%s ", $2 }' <<<"$1"; }
 
 serving_pid() {
     local pid

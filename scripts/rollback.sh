@@ -32,13 +32,15 @@ CURRENT="$(current_release)"
 [[ -n "$CURRENT" ]] || die "nothing was deployed in $STATE_DIR (no current release): nothing to roll back"
 SERVING="$(release_bin "$CURRENT")"
 
-TARGET_LAST="$(last_migration "$TARGET")" || die "cannot read $RELEASE's migrations: nothing was changed"
+TARGET_STATUS="$(migration_status "$TARGET")" || die "cannot read $RELEASE's migrations: nothing was changed"
+TARGET_LAST="$(last_migration "$TARGET_STATUS")"
 [[ "$TO" == "$TARGET_LAST" ]] || die "--to $TO is not the schema of $RELEASE, whose last migration is" \
     "${TARGET_LAST:-none}: run it again with --to ${TARGET_LAST:-0}. Nothing was changed"
-NEWER="$(newer_migrations "$SERVING")" || die "cannot read the schema version: nothing was changed"
+STATUS="$(migration_status "$SERVING")" || die "cannot read the schema version: nothing was changed"
+NEWER="$(newer_migrations "$STATUS")"
 [[ -z "$NEWER" ]] || die "the database has migrations the serving release $CURRENT does not know (${NEWER% }):" \
     "only the release that brought them can roll them back. Nothing was changed"
-FROM_VERSION="$(schema_version "$SERVING")" || die "cannot read the schema version: nothing was changed"
+FROM_VERSION="$(schema_version "$STATUS")"
 say "rolling back from $CURRENT (schema $FROM_VERSION) to $RELEASE (schema $TO)"
 
 say "step 1/5: backup"
@@ -60,8 +62,10 @@ if ! "$SERVING" migrate down --to "$TO" >&2; then
     die "migrate down to $TO failed; $CURRENT was started again (see its health above)"
 fi
 say "step 4/5: verify the schema is exactly $RELEASE's"
-AT="$(schema_version "$TARGET")"
-NEWER="$(newer_migrations "$TARGET")"
+STATUS="$(migration_status "$TARGET")" ||
+    die "cannot read the schema version after migrating down: nothing is serving"
+AT="$(schema_version "$STATUS")"
+NEWER="$(newer_migrations "$STATUS")"
 if [[ "$AT" != "$TO" || -n "$NEWER" ]]; then
     record "rollback to $RELEASE FAILED: the schema is at $AT after migrating down"
     die "after migrating down the schema is at $AT${NEWER:+ (unknown to $RELEASE: ${NEWER% })}, not $TO:" \

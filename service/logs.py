@@ -51,6 +51,10 @@ class JsonFormatter(logging.Formatter):
     _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "color_message"}
 
     def format(self, record: logging.LogRecord) -> str:
+        return msgspec.json.encode(self.entry(record), enc_hook=str).decode()
+
+    def entry(self, record: logging.LogRecord) -> dict[str, Any]:
+        """The fields of one line, in order: time, level, logger, message, request id, then the extras."""
         entry: dict[str, Any] = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
@@ -63,7 +67,7 @@ class JsonFormatter(logging.Formatter):
         for key, value in record.__dict__.items():
             if key not in self._STANDARD and key != "request_id" and not key.startswith("_"):
                 entry[key] = value
-        return msgspec.json.encode(entry, enc_hook=str).decode()
+        return entry
 
 
 class TextFormatter(JsonFormatter):
@@ -71,7 +75,7 @@ class TextFormatter(JsonFormatter):
     ``extra`` fields and the request id as ``key=value`` after the message."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = msgspec.json.decode(super().format(record))
+        entry = self.entry(record)
         head = f"{entry.pop('time')} {entry.pop('level').upper():<7} {entry.pop('logger')}: {entry.pop('message')}"
         tail = " ".join(f"{key}={value}" for key, value in entry.items())
         return f"{head}  {tail}" if tail else head

@@ -42,17 +42,13 @@ async def run_checks(database_url: str, settings: Settings, *, allow_pending: bo
         return results
     try:
         results.append(CheckResult("database", True, f"{where} answers"))
-        migrations_result = _migrations_check(database_url)
-        pending = [d for d in migrations_result.details if d.startswith("pending ")]
-        if allow_pending and pending:
-            migrations_result.ok = True
-            migrations_result.summary += ", allowed: the deploy applies them next"
-            results.append(migrations_result)
+        migrations_result, pending = _migrations_check(database_url, allow_pending)
+        results.append(migrations_result)
+        if pending and allow_pending:
             results.append(
                 CheckResult("sql", True, "not checked before the pending migrations: check again after migrating")
             )
         else:
-            results.append(migrations_result)
             results.append(await _catalogue_check(conn))
         results.append(await clock_check(conn))
     finally:
@@ -60,11 +56,12 @@ async def run_checks(database_url: str, settings: Settings, *, allow_pending: bo
     return results
 
 
-def _migrations_check(database_url: str) -> CheckResult:
+def _migrations_check(database_url: str, allow_pending: bool) -> tuple[CheckResult, bool]:
+    """The migrations' check, and whether any is pending (``allow_pending``: listed, but not a failure)."""
     try:
         states = migrations.status(database_url)
     except migrations.MigrationError as exc:
-        return CheckResult("migrations", False, str(exc))
+        return CheckResult("migrations", False, str(exc)), False
     ours = [s for s in states if s.known]
     pending = [f"pending {s.id}" for s in ours if not s.applied]
     # A newer release's migrations: this build runs on that schema (every release stays compatible with the one
@@ -73,11 +70,14 @@ def _migrations_check(database_url: str) -> CheckResult:
         f"newer {s.id} (applied by a newer release; this build cannot roll it back)" for s in states if not s.known
     ]
     if pending:
-        return CheckResult("migrations", False, f"{len(pending)} pending migration(s)", pending + newer)
+        summary = f"{len(pending)} pending migration(s)"
+        if allow_pending:
+            summary += ", allowed: the deploy applies them next"
+        return CheckResult("migrations", allow_pending, summary, pending + newer), True
     summary = f"all {len(ours)} applied"
     if newer:
         summary += f"; {len(newer)} newer migration(s) that this build does not know"
-    return CheckResult("migrations", True, summary, newer)
+    return CheckResult("migrations", True, summary, newer), False
 
 
 async def _catalogue_check(conn: object) -> CheckResult:

@@ -41,6 +41,14 @@ def with_test_migrations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     return folder
 
 
+async def database_at(scratch_databases: ScratchDatabases, version: str) -> str:
+    """A new database with every migration applied (the test ones too), then rolled back to ``version``."""
+    url = scratch_databases.create()
+    await asyncio.to_thread(migrations.upgrade, url, progress=quiet)
+    await asyncio.to_thread(migrations.downgrade, url, version, progress=quiet)
+    return url
+
+
 async def alerts_columns(conn: asyncpg.Connection) -> list[str]:
     return [row.name for row in await probes().probe.alerts_columns.many(conn)]
 
@@ -52,9 +60,7 @@ async def alerts_indexes(conn: asyncpg.Connection) -> dict[str, bool]:
 async def test_a_migration_gives_up_on_a_locked_table_and_applies_once_it_is_free(
     scratch_databases: ScratchDatabases, with_test_migrations: Path
 ) -> None:
-    url = scratch_databases.create()
-    await asyncio.to_thread(migrations.upgrade, url, progress=quiet)  # the real ones, and the test ones
-    await asyncio.to_thread(migrations.downgrade, url, "0007.create-audit-seals", progress=quiet)
+    url = await database_at(scratch_databases, "0007.create-audit-seals")
     reader = await asyncpg.connect(url)
     try:
         report = reader.transaction()
@@ -87,9 +93,7 @@ async def test_a_migration_gives_up_on_a_locked_table_and_applies_once_it_is_fre
 async def test_a_concurrent_index_build_that_times_out_is_retried_cleanly_and_rolls_back(
     scratch_databases: ScratchDatabases, with_test_migrations: Path
 ) -> None:
-    url = scratch_databases.create()
-    await asyncio.to_thread(migrations.upgrade, url, progress=quiet)
-    await asyncio.to_thread(migrations.downgrade, url, "0100.add-alert-triage-note", progress=quiet)
+    url = await database_at(scratch_databases, "0100.add-alert-triage-note")
     writer = await asyncpg.connect(url)
     try:
         change = writer.transaction()
@@ -117,9 +121,7 @@ async def test_a_concurrent_index_build_that_times_out_is_retried_cleanly_and_ro
 async def test_a_concurrent_index_build_waiting_for_a_write_lets_new_writes_through(
     scratch_databases: ScratchDatabases, with_test_migrations: Path
 ) -> None:
-    url = scratch_databases.create()
-    await asyncio.to_thread(migrations.upgrade, url, progress=quiet)
-    await asyncio.to_thread(migrations.downgrade, url, "0100.add-alert-triage-note", progress=quiet)
+    url = await database_at(scratch_databases, "0100.add-alert-triage-note")
     first, second = await asyncpg.connect(url), await asyncpg.connect(url)
     try:
         long_write = first.transaction()
