@@ -67,6 +67,9 @@ class JsonFormatter(logging.Formatter):
         for key, value in record.__dict__.items():
             if key not in self._STANDARD and key != "request_id" and not key.startswith("_"):
                 entry[key] = value
+        if record.exc_info:
+            # Only HOSPITAL_ALERTS_DEBUG logs with exc_info (service/errors.py); production refuses it.
+            entry["traceback"] = self.formatException(record.exc_info)
         return entry
 
 

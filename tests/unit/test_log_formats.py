@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import logging
+import sys
 import time
 
 import msgspec
@@ -37,3 +38,15 @@ def test_text_lines_carry_the_same_fields_for_a_person_to_read() -> None:
     assert TextFormatter().format(record()) == (
         "2026-11-30T08:00:00.007Z WARNING service.audit.seals: sealed 42 rows  request_id=req-1 duration_ms=12.5"
     )
+
+
+def test_a_record_with_its_exception_carries_the_traceback() -> None:
+    # What HOSPITAL_ALERTS_DEBUG logs for an unexpected error; without this field the JSON line dropped it.
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        made = logging.LogRecord("service.errors", logging.ERROR, __file__, 1, "traceback", None, sys.exc_info())
+    entry = msgspec.json.decode(JsonFormatter().format(made))
+    assert entry["traceback"].startswith("Traceback (most recent call last):")
+    assert entry["traceback"].endswith("RuntimeError: boom")
+    assert "traceback=Traceback (most recent call last):" in TextFormatter().format(made)
