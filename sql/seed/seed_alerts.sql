@@ -4,7 +4,9 @@
 -- to two hours ago (in time order, as the service writes them): most acknowledged after a delay that grows as
 -- the priority falls (heavy-tailed), then resolved; 3 in 100 cancelled; 1 in 100 resolved unacknowledged by
 -- expiry. The last `open` alerts were raised in the past two hours and are still open: about 60 in 100
--- acknowledged, the rest active. Escalation levels follow the default timeouts (critical 60 s, high 180 s,
+-- acknowledged, the rest active; the newest, raised in the last minute, is always active, so that every
+-- hospital has an alert whose next escalation is still ahead (by chance alone, one hospital in about a hundred
+-- had none: every active alert past its third level). Escalation levels follow the default timeouts (critical 60 s, high 180 s,
 -- medium 600 s, low 1800 s; at most 3 levels), and an active alert below the top level has its next
 -- deadline set, so the escalation loop keeps working while a bench runs. Raised by operators, acknowledged
 -- by nurses, of every department alike.
@@ -49,7 +51,7 @@ SELECT md5('seed-alert-' || a.h || '-' || a.n)::uuid,
                     WHEN s.status = 'resolved' AND s.fate = 'acknowledged' THEN s.created_at + s.waited END AS acknowledged_at
           FROM (
             SELECT d.*,
-                   CASE WHEN d.is_open THEN CASE WHEN d.r_fate < 0.6 THEN 'acknowledged' ELSE 'active' END
+                   CASE WHEN d.is_open THEN CASE WHEN d.r_fate < 0.6 AND d.n < $3::int THEN 'acknowledged' ELSE 'active' END
                         WHEN d.fate = 'cancelled' THEN 'cancelled'
                         ELSE 'resolved' END AS status,
                    make_interval(secs => CASE d.priority WHEN 'critical' THEN 60 WHEN 'high' THEN 180
@@ -66,7 +68,8 @@ SELECT md5('seed-alert-' || a.h || '-' || a.n)::uuid,
               FROM (
                 SELECT h, n, greatest(1, $5::int / 40) AS crews,
                        n > $3::int - $4::int AS is_open,
-                       CASE WHEN n > $3::int - $4::int THEN now() - interval '2 hours' * random()
+                       CASE WHEN n = $3::int THEN now() - interval '1 minute' * random()  -- the newest: see is_open
+                            WHEN n > $3::int - $4::int THEN now() - interval '2 hours' * random()
                             ELSE $6::timestamptz + (now() - interval '2 hours' - $6::timestamptz) * ((n - 1 + random()) / greatest(1, $3::int - $4::int))
                        END AS created_at,
                        (ARRAY['low', 'low', 'low', 'medium', 'medium', 'medium', 'medium', 'high', 'high',
