@@ -260,6 +260,19 @@ class ApplicationNameRow(Row):
 class SpanRow(Row):
     from_time: datetime | None
     to_time: datetime | None
+    first_seq: int | None
+    last_seq: int | None
+
+
+class PartCheckRow(Row):
+    checked_parts: int
+    checked_rows: int
+    intact: bool
+
+
+class SpanRowsRow(Row):
+    span_rows: int
+    unsealed_rows: int
 
 
 class RowCheckRow(Row):

@@ -21,7 +21,7 @@ from uuid import UUID
 
 import asyncpg
 
-from service.audit.schemas import RowCheckRow, SealCheckRow, SealRow
+from service.audit.schemas import PartCheckRow, RowCheckRow, SealCheckRow, SealRow, SpanRow, SpanRowsRow
 from service.db import sql
 from service.db.pool import Database
 from service.errors import is_database_unavailable
@@ -45,6 +45,10 @@ HEAD_LOG_SECONDS = 300.0
 VERIFY_TIMEOUT_SECONDS = 3600.0
 """Verification reads every sealed row (about 5 s per million on two cores): far past the pool's command
 timeout for a whole chain of tens of millions."""
+REPORT_SLICES = 2
+"""Connections that share the compliance report's check of a hospital's rows, part by part. PostgreSQL 15
+runs no parallel worker inside a per-part subquery, so the service spreads the parts over connections itself:
+one per core of the database server (two here)."""
 
 
 @dataclass(frozen=True)
@@ -179,11 +183,71 @@ async def verify_chain(
     return _verdict(seals, rows)
 
 
+async def verify_period(db: Database, hospital_id: UUID, from_time: datetime, to_time: datetime) -> Verdict:
+    """The compliance report's check: the seals meeting ``[from_time, to_time)`` and every row of the hospital
+    they cover; the same verdict as :func:`verify_chain`, in about half its time.
+
+    Each of the hospital's parts is checked whole: its rows, hashed in PostgreSQL as the sealer hashed them,
+    must give the part's hash, which the seal's hash covers; the parts are shared among ``REPORT_SLICES``
+    connections. Seals and the rows of sealed windows never change lawfully, so the connections' snapshots
+    need not be one: the seals are fixed first (``verify_span``), and a fault found only means a closer look.
+    On any fault the row-by-row comparison, in one snapshot, decides and names the first bad row.
+    """
+    async with db.connection() as conn:
+        seals = await _check_seals(conn, hospital_id, from_time, to_time, part_lists=False)
+        async with _reading(conn):
+            span = await sql.audit.verify_span.one(conn, from_time, to_time)
+    assert span is not None  # an aggregate: always one row
+    rows = await _check_rows_by_parts(db, hospital_id, span, to_time)
+    if rows is None:
+        async with db.connection() as conn:
+            rows = await _check_rows(conn, hospital_id, from_time, to_time)
+    return _verdict(seals, rows)
+
+
+async def _check_rows_by_parts(db: Database, hospital_id: UUID, span: SpanRow, to_time: datetime) -> RowCheckRow | None:
+    """The rows' verdict when every part and the span's row count match; None when anything does not."""
+
+    async def check_slice(number: int) -> PartCheckRow:
+        async with db.connection() as conn, _reading(conn):
+            await sql.audit.plan_verification.one(conn)
+            part = await sql.audit.verify_parts.one(
+                conn, hospital_id, span.first_seq, span.last_seq, REPORT_SLICES, number, timeout=VERIFY_TIMEOUT_SECONDS
+            )
+        assert part is not None  # an aggregate: always one row
+        return part
+
+    async def count_rows() -> SpanRowsRow:
+        async with db.connection() as conn, _reading(conn):
+            counted = await sql.audit.verify_span_rows.one(
+                conn, hospital_id, span.from_time, span.to_time, to_time, timeout=VERIFY_TIMEOUT_SECONDS
+            )
+        assert counted is not None
+        return counted
+
+    async with asyncio.TaskGroup() as group:
+        slices = [group.create_task(check_slice(number)) for number in range(REPORT_SLICES)]
+        counting = group.create_task(count_rows())
+    parts = [task.result() for task in slices]
+    counted = counting.result()
+    checked_rows = sum(part.checked_rows for part in parts)
+    if not all(part.intact for part in parts) or checked_rows != counted.span_rows:
+        return None
+    return RowCheckRow(checked_rows, counted.unsealed_rows, None, None, None)
+
+
 async def _check_seals(
-    conn: asyncpg.Connection, hospital_id: UUID | None, from_time: datetime | None, to_time: datetime | None
+    conn: asyncpg.Connection,
+    hospital_id: UUID | None,
+    from_time: datetime | None,
+    to_time: datetime | None,
+    *,
+    part_lists: bool = True,
 ) -> SealCheckRow:
     async with _reading(conn):
-        seals = await sql.audit.verify_seals.one(conn, hospital_id, from_time, to_time, timeout=VERIFY_TIMEOUT_SECONDS)
+        seals = await sql.audit.verify_seals.one(
+            conn, hospital_id, from_time, to_time, part_lists, timeout=VERIFY_TIMEOUT_SECONDS
+        )
     assert seals is not None  # an aggregate: always one row
     return seals
 

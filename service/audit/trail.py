@@ -31,7 +31,7 @@ from service.audit.schemas import (
     Integrity,
     ReportRow,
 )
-from service.audit.seals import Verdict, verify_chain
+from service.audit.seals import Verdict, verify_period
 from service.audit.writer import record
 from service.db import sql
 from service.db.catalogue import Query
@@ -267,13 +267,16 @@ async def compliance_report(db: Database, actor: Actor, from_time: datetime, to_
     """The hospital's figures for ``[from_time, to_time)``, with the integrity verdict of its sealed rows in
     that period; audited as ``audit.view``.
 
-    The verification (most of the work: a digest of every row) runs on a connection of its own, alongside the
-    figures, which are read in the same transaction as their ``audit.view`` row.
+    The verification (most of the work: a digest of every row) runs on connections of its own
+    (:func:`~service.audit.seals.verify_period`), alongside the figures, which are read in the same
+    transaction as their ``audit.view`` row.
     """
 
+    hospital_id = actor.hospital_id
+    assert hospital_id is not None  # an admin of a hospital
+
     async def check() -> Verdict:
-        async with db.connection() as conn:
-            return await verify_chain(conn, actor.hospital_id, from_time, to_time)
+        return await verify_period(db, hospital_id, from_time, to_time)
 
     async def figures() -> ReportRow | None:
         async with db.transaction() as conn:

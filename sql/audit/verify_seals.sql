@@ -1,8 +1,10 @@
 -- name: verify_seals :one
 -- audit verify, part 1: the chain. Each seal whose window meets [$2, $3) (null: unbounded) must follow the
--- seal before it (its hash, its window's end), count the rows of its parts, and hash to its stored hash; the
--- parts of hospital $1 (null: every hospital) must hash their stored lists of rows. Names the first bad seal.
--- $1 hospital_id uuid, $2 from_time timestamptz, $3 to_time timestamptz
+-- seal before it (its hash, its window's end), count the rows of its parts, and hash to its stored hash.
+-- With part_lists, the parts of hospital $1 (null: every hospital) must also hash their stored lists of
+-- rows, which verify_rows compares with the rows (the compliance report's verify_parts hashes the rows
+-- themselves and needs no list). Names the first bad seal.
+-- $1 hospital_id uuid, $2 from_time timestamptz, $3 to_time timestamptz, $4 part_lists boolean
 -- returns: SealCheckRow
 -- index: audit_seals_sealed_to_idx, audit_seals_pkey, audit_seal_parts_key
 -- scope: all hospitals (the command line verifies the whole chain; a hospital's check still needs every seal)
@@ -15,7 +17,7 @@ WITH chosen AS (
            sum(p.row_count) AS row_count,
            string_agg(audit_part_entry(p.hospital_id, p.row_count, p.part_hash), ''::bytea
                       ORDER BY p.hospital_id NULLS FIRST) AS entries,
-           bool_and(NOT ($1::uuid IS NULL OR p.hospital_id = $1)
+           bool_and(NOT $4::boolean OR NOT ($1::uuid IS NULL OR p.hospital_id = $1)
                     OR audit_part_hash(p.row_ids, p.row_digests) = p.part_hash) AS parts_match
       FROM audit_seal_parts p
       JOIN chosen c ON c.seq = p.seq

@@ -22,8 +22,8 @@ import asyncpg
 import pytest
 
 from service.audit.retention import ensure_partitions, purge_expired
-from service.audit.schemas import CLI_ACTOR
-from service.audit.seals import seal_once, verify_chain
+from service.audit.schemas import CLI_ACTOR, PartCheckRow
+from service.audit.seals import Verdict, seal_once, verify_chain, verify_period
 from service.audit.writer import record
 from service.config import Settings
 from service.db import migrations, sql
@@ -34,6 +34,8 @@ from tests.probes import probes, seal_all
 
 APPEND_ONLY = "audit_logs is append-only: {} refused"
 RETENTION_DAYS = 2192
+FOREVER_AGO = datetime(1900, 1, 1, tzinfo=UTC)
+FOREVER = datetime(2999, 1, 1, tzinfo=UTC)
 
 
 async def write_rows(db: Database, hospital_id: uuid.UUID, count: int) -> None:
@@ -75,6 +77,23 @@ async def new_hospital(db: Database) -> uuid.UUID:
     return hospital_id
 
 
+async def verify_hospital(db: Database, hospital_id: uuid.UUID) -> Verdict:
+    """``audit verify --hospital``'s verdict, and the compliance report's (part by part, on several
+    connections) for every period around the rows, which must agree with ``verify_chain``'s for that period."""
+    async with db.connection() as conn:
+        verdict = await verify_chain(conn, hospital_id)
+        rows = await probes().probe.audit_row_ids.many(conn, hospital_id)
+    periods = [(FOREVER_AGO, FOREVER)]
+    if rows:
+        first, last = min(row.timestamp for row in rows), max(row.timestamp for row in rows)
+        periods.append((first, last + timedelta(microseconds=1)))
+    for from_time, to_time in periods:
+        async with db.connection() as conn:
+            by_rows = await verify_chain(conn, hospital_id, from_time, to_time)
+        assert await verify_period(db, hospital_id, from_time, to_time) == by_rows
+    return verdict
+
+
 # --- append-only ---------------------------------------------------------------------------------------------
 
 
@@ -105,10 +124,40 @@ async def test_every_partition_refuses_truncate_including_new_ones(db: Database)
 async def test_sealed_rows_verify(db: Database, hospital_id: uuid.UUID) -> None:
     await write_rows(db, hospital_id, 5)
     await seal_all(db)
-    async with db.connection() as conn:
-        verdict = await verify_chain(conn, hospital_id)
+    verdict = await verify_hospital(db, hospital_id)
     assert verdict.verified, verdict.problems()
     assert (verdict.checked_rows, verdict.unsealed_rows) == (5, 0)
+
+
+async def test_the_reports_part_by_part_check_settles_intact_rows_and_flags_a_changed_one(
+    db: Database, hospital_id: uuid.UUID
+) -> None:
+    # verify_period's fast path: when it says intact, no row-by-row comparison runs.
+    await write_rows(db, hospital_id, 5)
+    await seal_all(db)
+
+    async def check() -> tuple[list[PartCheckRow], int]:
+        async with db.connection() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            span = await sql.audit.verify_span.one(conn, FOREVER_AGO, FOREVER)
+            assert span is not None
+            slices = [
+                await sql.audit.verify_parts.one(conn, hospital_id, span.first_seq, span.last_seq, 2, number)
+                for number in (0, 1)
+            ]
+            counted = await sql.audit.verify_span_rows.one(conn, hospital_id, span.from_time, span.to_time, FOREVER)
+        assert counted is not None and counted.unsealed_rows == 0
+        return [part for part in slices if part is not None], counted.span_rows
+
+    slices, span_rows = await check()
+    assert (sum(part.checked_rows for part in slices), span_rows) == (5, 5)
+    assert sum(part.checked_parts for part in slices) >= 1
+    assert all(part.intact for part in slices)
+
+    async with triggers_off(db) as conn:
+        await probes().probe.audit_change_row.rows(conn, hospital_id, (await rows_of(db, hospital_id))[3])
+    slices, span_rows = await check()
+    assert [part.intact for part in slices].count(False) == 1
+    assert (sum(part.checked_rows for part in slices), span_rows) == (5, 5)
 
 
 async def test_a_row_changed_with_the_triggers_disabled_is_named(db: Database, hospital_id: uuid.UUID) -> None:
@@ -117,8 +166,7 @@ async def test_a_row_changed_with_the_triggers_disabled_is_named(db: Database, h
     row_id = (await rows_of(db, hospital_id))[2]
     async with triggers_off(db) as conn:
         assert await probes().probe.audit_change_row.rows(conn, hospital_id, row_id) == 1
-    async with db.connection() as conn:
-        verdict = await verify_chain(conn, hospital_id)
+    verdict = await verify_hospital(db, hospital_id)
     assert not verdict.verified
     assert (verdict.bad_row_id, verdict.row_problem) == (row_id, "changed")
     assert verdict.problems() == [f"row {row_id} was changed after seal {verdict.row_seal} sealed it"]
@@ -130,8 +178,7 @@ async def test_a_row_deleted_with_the_triggers_disabled_is_named(db: Database, h
     row_id = (await rows_of(db, hospital_id))[1]
     async with triggers_off(db) as conn:
         assert await probes().probe.audit_delete_row.rows(conn, hospital_id, row_id) == 1
-    async with db.connection() as conn:
-        verdict = await verify_chain(conn, hospital_id)
+    verdict = await verify_hospital(db, hospital_id)
     assert (verdict.verified, verdict.bad_row_id, verdict.row_problem) == (False, row_id, "deleted")
     assert verdict.problems() == [f"row {row_id} was deleted: seal {verdict.row_seal} lists it"]
 
@@ -144,8 +191,7 @@ async def test_a_forged_purge_record_excuses_no_deletion(db: Database, hospital_
         await probes().probe.audit_delete_row.rows(conn, hospital_id, row_id)
         await probes().probe.audit_forge_purge.exec(conn)  # "every month was purged", sealed like any row
     await seal_all(db)
-    async with db.connection() as conn:
-        verdict = await verify_chain(conn, hospital_id)
+    verdict = await verify_hospital(db, hospital_id)
     assert (verdict.verified, verdict.bad_row_id, verdict.row_problem) == (False, row_id, "deleted")
 
 
@@ -161,8 +207,7 @@ async def test_a_row_inserted_behind_the_services_back_is_named(
     async with db.transaction() as conn:
         forged = await probes().probe.audit_forge_row.one(conn, hospital_id, at, RETENTION_DAYS)
     assert forged is not None
-    async with db.connection() as conn:
-        verdict = await verify_chain(conn, hospital_id)
+    verdict = await verify_hospital(db, hospital_id)
     assert (verdict.verified, verdict.bad_row_id, verdict.row_problem) == (False, forged.id, "inserted")
     assert verdict.problems() == [f"row {forged.id} was inserted behind the service's back: no seal lists it"]
 
@@ -181,9 +226,8 @@ async def test_a_row_inserted_in_a_window_where_the_hospital_had_no_rows_is_name
     async with db.transaction() as conn:
         forged = await probes().probe.audit_forge_row.one(conn, hospital_id, others[0].timestamp, RETENTION_DAYS)
     assert forged is not None
-    async with db.connection() as conn:
-        verdict = await verify_chain(conn, hospital_id)
-        assert (await verify_chain(conn, other)).verified
+    verdict = await verify_hospital(db, hospital_id)
+    assert (await verify_hospital(db, other)).verified
     assert (verdict.verified, verdict.bad_row_id, verdict.row_problem) == (False, forged.id, "inserted")
 
 
@@ -196,9 +240,8 @@ async def test_another_hospitals_tampering_does_not_touch_this_hospitals_verdict
     await seal_all(db)
     async with triggers_off(db) as conn:
         await probes().probe.audit_change_row.rows(conn, other, (await rows_of(db, other))[0])
-    async with db.connection() as conn:
-        assert (await verify_chain(conn, hospital_id)).verified
-        assert not (await verify_chain(conn, other)).verified
+    assert (await verify_hospital(db, hospital_id)).verified
+    assert not (await verify_hospital(db, other)).verified
 
 
 async def test_the_sealer_leaves_an_open_transactions_window_and_never_blocks_it(
@@ -322,6 +365,9 @@ async def test_a_month_is_purged_only_once_every_row_is_past_retention(own_db: D
         }
     ]
     assert verdict.verified, verdict.problems()
+    # The hospital's purged part (its rows all gone, past its seal's kept_until) is lawful; February's are checked.
+    hospitals = await verify_hospital(own_db, hospital_id)
+    assert (hospitals.verified, hospitals.checked_rows) == (True, 2), hospitals.problems()
 
 
 async def test_a_month_not_wholly_sealed_is_never_purged(own_db: Database) -> None:
