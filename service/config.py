@@ -70,6 +70,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """A pooled connection is replaced after this many queries (bounds its memory and plan cache)."""
     db_startup_timeout: Annotated[float, msgspec.Meta(ge=0, le=3600)] = 30.0
     """How long ``serve`` waits for the database to answer at start before giving up."""
+    audit_verify_connections: Annotated[int, msgspec.Meta(ge=1, le=64)] = 2
+    """Connections that share the compliance report's integrity check (one per core of the database server
+    that a report may use). A report holds two more at once, and never more than the pool's cap."""
 
     def __post_init__(self) -> None:
         if self.db_pool_min_size > self.db_pool_max_size:
@@ -139,6 +142,7 @@ ENVIRONMENT: dict[str, str] = {
     "HOSPITAL_ALERTS_DB_CONNECTION_MAX_LIFETIME": "db_connection_max_lifetime",
     "HOSPITAL_ALERTS_DB_CONNECTION_MAX_QUERIES": "db_connection_max_queries",
     "HOSPITAL_ALERTS_DB_STARTUP_TIMEOUT": "db_startup_timeout",
+    "HOSPITAL_ALERTS_AUDIT_VERIFY_CONNECTIONS": "audit_verify_connections",
 }
 _VARIABLE_OF_FIELD = {field: variable for variable, field in ENVIRONMENT.items()}
 

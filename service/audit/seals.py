@@ -45,10 +45,6 @@ HEAD_LOG_SECONDS = 300.0
 VERIFY_TIMEOUT_SECONDS = 3600.0
 """Verification reads every sealed row (about 5 s per million on two cores): far past the pool's command
 timeout for a whole chain of tens of millions."""
-REPORT_SLICES = 2
-"""Connections that share the compliance report's check of a hospital's rows, part by part. PostgreSQL 15
-runs no parallel worker inside a per-part subquery, so the service spreads the parts over connections itself:
-one per core of the database server (two here)."""
 
 
 @dataclass(frozen=True)
@@ -188,10 +184,12 @@ async def verify_period(db: Database, hospital_id: UUID, from_time: datetime, to
     they cover; the same verdict as :func:`verify_chain`, in about half its time.
 
     Each of the hospital's parts is checked whole: its rows, hashed in PostgreSQL as the sealer hashed them,
-    must give the part's hash, which the seal's hash covers; the parts are shared among ``REPORT_SLICES``
-    connections. Seals and the rows of sealed windows never change lawfully, so the connections' snapshots
-    need not be one: the seals are fixed first (``verify_span``), and a fault found only means a closer look.
-    On any fault the row-by-row comparison, in one snapshot, decides and names the first bad row.
+    must give the part's hash, which the seal's hash covers. PostgreSQL 15 runs no parallel worker inside such
+    a per-part subquery, so the parts are shared among connections (``audit_verify_connections``, at most the
+    pool's cap less the two others the report holds). Seals and the rows of sealed windows never change
+    lawfully, so the connections' snapshots need not be one: the seals are fixed first (``verify_span``), and
+    a fault found only means a closer look. On any fault the row-by-row comparison, in one snapshot, decides
+    and names the first bad row.
     """
     async with db.connection() as conn:
         seals = await _check_seals(conn, hospital_id, from_time, to_time, part_lists=False)
@@ -207,12 +205,14 @@ async def verify_period(db: Database, hospital_id: UUID, from_time: datetime, to
 
 async def _check_rows_by_parts(db: Database, hospital_id: UUID, span: SpanRow, to_time: datetime) -> RowCheckRow | None:
     """The rows' verdict when every part and the span's row count match; None when anything does not."""
+    settings = db.settings
+    slices = max(1, min(settings.audit_verify_connections, settings.db_pool_max_size - 2))
 
     async def check_slice(number: int) -> PartCheckRow:
         async with db.connection() as conn, _reading(conn):
             await sql.audit.plan_verification.one(conn)
             part = await sql.audit.verify_parts.one(
-                conn, hospital_id, span.first_seq, span.last_seq, REPORT_SLICES, number, timeout=VERIFY_TIMEOUT_SECONDS
+                conn, hospital_id, span.first_seq, span.last_seq, slices, number, timeout=VERIFY_TIMEOUT_SECONDS
             )
         assert part is not None  # an aggregate: always one row
         return part
@@ -226,9 +226,9 @@ async def _check_rows_by_parts(db: Database, hospital_id: UUID, span: SpanRow, t
         return counted
 
     async with asyncio.TaskGroup() as group:
-        slices = [group.create_task(check_slice(number)) for number in range(REPORT_SLICES)]
+        checking = [group.create_task(check_slice(number)) for number in range(slices)]
         counting = group.create_task(count_rows())
-    parts = [task.result() for task in slices]
+    parts = [task.result() for task in checking]
     counted = counting.result()
     checked_rows = sum(part.checked_rows for part in parts)
     if not all(part.intact for part in parts) or checked_rows != counted.span_rows:

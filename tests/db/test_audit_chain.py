@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+import msgspec
 import pytest
 
 from service.audit.retention import ensure_partitions, purge_expired
@@ -158,6 +159,27 @@ async def test_the_reports_part_by_part_check_settles_intact_rows_and_flags_a_ch
     slices, span_rows = await check()
     assert [part.intact for part in slices].count(False) == 1
     assert (sum(part.checked_rows for part in slices), span_rows) == (5, 5)
+
+
+@pytest.mark.parametrize("connections", [1, 3])
+async def test_the_reports_check_gives_one_verdict_on_any_number_of_connections(
+    db: Database, settings: Settings, hospital_id: uuid.UUID, connections: int
+) -> None:
+    await write_rows(db, hospital_id, 7)
+    await seal_all(db)
+    shared = Database(db.url, msgspec.structs.replace(settings, audit_verify_connections=connections))
+    await shared.open()
+    try:
+        intact = await verify_period(shared, hospital_id, FOREVER_AGO, FOREVER)
+        async with triggers_off(db) as conn:
+            await probes().probe.audit_change_row.rows(conn, hospital_id, (await rows_of(db, hospital_id))[5])
+        changed = await verify_period(shared, hospital_id, FOREVER_AGO, FOREVER)
+    finally:
+        await shared.close()
+    async with db.connection() as conn:
+        assert changed == await verify_chain(conn, hospital_id, FOREVER_AGO, FOREVER)
+    assert (intact.verified, intact.checked_rows) == (True, 7)
+    assert (changed.checked_rows, changed.row_problem) == (7, "changed")
 
 
 async def test_a_row_changed_with_the_triggers_disabled_is_named(db: Database, hospital_id: uuid.UUID) -> None:

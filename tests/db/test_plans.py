@@ -69,6 +69,9 @@ def hot_statements(s: PlanSampleRow) -> list[tuple[Query[Any], tuple[Any, ...]]]
         (sql.audit.list_logs_by_resource, (h, None, None, None, None, None, None, "alert", None, None, 101)),
         (sql.audit.list_logs_by_resource_id, (h, None, None, None, None, None, None, None, "x", None, 101)),
         (sql.audit.list_logs_failures, (h, None, None, None, None, None, None, None, None, "failure", 101)),
+        # The compliance report's integrity check: one hospital's rows of each seal's window, and of a span.
+        (sql.audit.verify_parts, (h, 1, 1_000_000, 2, 0)),
+        (sql.audit.verify_span_rows, (h, datetime.now(UTC) - timedelta(days=30), datetime.now(UTC), None)),
     ]
 
 

@@ -41,6 +41,10 @@ def test_values_are_read_and_converted() -> None:
     [
         ({"HOSPITAL_ALERTS_DB_POOL_MAX_SIZE": "many"}, "HOSPITAL_ALERTS_DB_POOL_MAX_SIZE: Expected `int`, got `str`"),
         ({"HOSPITAL_ALERTS_DB_POOL_MAX_SIZE": "0"}, "HOSPITAL_ALERTS_DB_POOL_MAX_SIZE: Expected `int` >= 1"),
+        (
+            {"HOSPITAL_ALERTS_AUDIT_VERIFY_CONNECTIONS": "0"},
+            "HOSPITAL_ALERTS_AUDIT_VERIFY_CONNECTIONS: Expected `int` >= 1",
+        ),
         ({"HOSPITAL_ALERTS_ENV": "prod"}, "HOSPITAL_ALERTS_ENV: Invalid enum value 'prod'"),
         (
             {"HOSPITAL_ALERTS_DB_POOL_MIN_SIZE": "20"},
