@@ -15,7 +15,8 @@ On a throwaway database (DATABASE_URL's server, or the embedded PostgreSQL; drop
    sequential requests each: p50/p99;
 5. an export of the report period (about a million rows) downloaded as CSV and as NDJSON: rows/s, and the
    server's RSS before, at its peak (sampled every 50 ms) and after;
-6. the compliance report of the report period, 5 times: latency, integrity verdict, rows checked;
+6. the compliance report of the report period, 5 times: latency, integrity verdict, rows checked; then its
+   integrity check alone, in this process, on 1, 2 and 3 connections (3 runs each);
 7. ``hospital-alerts audit verify`` for the big hospital and for the whole chain: wall time, rows checked.
 
 ``--reuse DATABASE`` measures again on a database an earlier ``--keep`` run left (skipping 1 and 2). The client
@@ -64,7 +65,7 @@ from common import (
     with_database,
 )
 
-from service.audit.seals import seal_once
+from service.audit.seals import seal_once, verify_period
 from service.config import load_settings
 from service.db.pool import Database
 from service.pages import encode_cursor
@@ -86,6 +87,7 @@ DEEP_PAGE = 10_000
 REQUESTS = 200
 WARM_UP = 3
 REPORT_RUNS = 5
+INTEGRITY_RUNS = 3
 CLI_TIMEOUT = 3600
 
 
@@ -463,6 +465,39 @@ def compliance_report(http: httpx.Client, plan: Plan) -> None:
     print()
 
 
+async def integrity_by_connections(url: str, plan: Plan, big: str) -> None:
+    """The report's integrity check alone (``verify_period``), in this process, on 1, 2 and 3 connections: how
+    it scales with the connections that share it (``HOSPITAL_ALERTS_AUDIT_VERIFY_CONNECTIONS``)."""
+    start, end = plan.period
+    step(f"the report's integrity check alone, by connections, {INTEGRITY_RUNS} runs each")
+    print()
+    print("connections   median s   runs (s)                  checkedRows  verified")
+    for connections in (1, 2, 3):
+        settings = load_settings(
+            {},
+            database_url=url,
+            db_pool_min_size=1,
+            db_pool_max_size=connections + 2,
+            audit_verify_connections=connections,
+        )
+        db = Database(url, settings)
+        await db.open()
+        samples = []
+        try:
+            for _ in range(INTEGRITY_RUNS):
+                started = time.perf_counter()
+                verdict = await verify_period(db, uuid.UUID(big), start, end)
+                samples.append(time.perf_counter() - started)
+        finally:
+            await db.close()
+        runs = ", ".join(f"{s:.2f}" for s in samples)
+        print(
+            f"{connections:>11}   {percentile(samples, 0.5):>8.2f}   {runs:<24}  {verdict.checked_rows:>11,}  "
+            f"{verdict.verified}"
+        )
+    print()
+
+
 # --- audit verify ------------------------------------------------------------------------------------------
 
 
@@ -587,6 +622,7 @@ def main() -> int:
         list_logs(http, database.url, plan, database.hospital_id)
         exports(http, database.url, plan, database.hospital_id, pid)
         compliance_report(http, plan)
+        asyncio.run(integrity_by_connections(database.url, plan, database.hospital_id))
         audit_verify(database.url, database.hospital_id)
         print(
             f"server RSS at the end: {rss_mib(pid):.0f} MiB; load average {os.getloadavg()[0]:.2f}; "

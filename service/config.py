@@ -72,7 +72,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """How long ``serve`` waits for the database to answer at start before giving up."""
     audit_verify_connections: Annotated[int, msgspec.Meta(ge=1, le=64)] = 2
     """Connections that share the compliance report's integrity check (one per core of the database server
-    that a report may use). A report holds two more at once, and never more than the pool's cap."""
+    that a report may use); at most half the pool. A report holds one more for its figures."""
 
     def __post_init__(self) -> None:
         if self.db_pool_min_size > self.db_pool_max_size:

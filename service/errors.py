@@ -119,6 +119,15 @@ _SQLSTATE_ANSWERS: dict[str, tuple[int, str]] = {
 }
 
 
+def first_error(group: BaseExceptionGroup) -> BaseException:
+    """The first failure a task group collected, out of any nesting: what the request as a whole failed of
+    (so that an unavailable database still answers 503, not 500)."""
+    first: BaseException = group
+    while isinstance(first, BaseExceptionGroup):
+        first = first.exceptions[0]
+    return first
+
+
 def is_database_unavailable(exc: BaseException) -> bool:
     """True when ``exc`` means the database is unreachable or refusing work, not that the request is wrong."""
     if isinstance(exc, asyncpg.PostgresError):

@@ -265,13 +265,12 @@ class SpanRow(Row):
 
 
 class PartCheckRow(Row):
-    checked_parts: int
+    checked_seals: int
     checked_rows: int
     intact: bool
 
 
-class SpanRowsRow(Row):
-    span_rows: int
+class UnsealedRow(Row):
     unsealed_rows: int
 
 

@@ -36,7 +36,7 @@ from service.audit.writer import record
 from service.db import sql
 from service.db.catalogue import Query
 from service.db.pool import Database
-from service.errors import NotFound
+from service.errors import NotFound, first_error
 from service.pages import decode_cursor, encode_cursor
 
 logger = logging.getLogger("service.audit")
@@ -290,9 +290,12 @@ async def compliance_report(db: Database, actor: Actor, from_time: datetime, to_
             )
             return row
 
-    async with asyncio.TaskGroup() as both:  # one failing cancels the other
-        checking = both.create_task(check())
-        reading = both.create_task(figures())
+    try:
+        async with asyncio.TaskGroup() as both:  # one failing cancels the other
+            checking = both.create_task(check())
+            reading = both.create_task(figures())
+    except BaseExceptionGroup as failed:
+        raise first_error(failed) from None
     verdict, row = checking.result(), reading.result()
     assert row is not None
     return ComplianceReport(

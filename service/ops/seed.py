@@ -35,6 +35,7 @@ from service.auth.passwords import hash_password_async
 from service.config import Settings
 from service.db import sql
 from service.db.pool import Database
+from service.errors import first_error
 
 SEED_PASSWORD = "seed-password-2026"
 MAX_SCALE = 1000
@@ -281,7 +282,7 @@ async def _run_parallel(
             for _ in range(_JOBS):
                 group.create_task(worker())
     except BaseExceptionGroup as failed:
-        raise failed.exceptions[0] from None
+        raise first_error(failed) from None
 
 
 async def _audit(db: Database, the_plan: SeedPlan, progress: Progress) -> float:

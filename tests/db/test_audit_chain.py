@@ -22,8 +22,9 @@ import asyncpg
 import msgspec
 import pytest
 
+from service.audit import seals
 from service.audit.retention import ensure_partitions, purge_expired
-from service.audit.schemas import CLI_ACTOR, PartCheckRow
+from service.audit.schemas import CLI_ACTOR
 from service.audit.seals import Verdict, seal_once, verify_chain, verify_period
 from service.audit.writer import record
 from service.config import Settings
@@ -130,35 +131,48 @@ async def test_sealed_rows_verify(db: Database, hospital_id: uuid.UUID) -> None:
     assert (verdict.checked_rows, verdict.unsealed_rows) == (5, 0)
 
 
-async def test_the_reports_part_by_part_check_settles_intact_rows_and_flags_a_changed_one(
-    db: Database, hospital_id: uuid.UUID
+async def test_the_reports_check_settles_intact_rows_without_the_row_by_row_comparison(
+    db: Database, hospital_id: uuid.UUID, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # verify_period's fast path: when it says intact, no row-by-row comparison runs.
     await write_rows(db, hospital_id, 5)
     await seal_all(db)
 
-    async def check() -> tuple[list[PartCheckRow], int]:
-        async with db.connection() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-            span = await sql.audit.verify_span.one(conn, FOREVER_AGO, FOREVER)
-            assert span is not None
-            slices = [
-                await sql.audit.verify_parts.one(conn, hospital_id, span.first_seq, span.last_seq, 2, number)
-                for number in (0, 1)
-            ]
-            counted = await sql.audit.verify_span_rows.one(conn, hospital_id, span.from_time, span.to_time, FOREVER)
-        assert counted is not None and counted.unsealed_rows == 0
-        return [part for part in slices if part is not None], counted.span_rows
+    async def row_by_row(*args: object) -> Verdict:
+        raise AssertionError("verify_period fell back to the row-by-row comparison on intact rows")
 
-    slices, span_rows = await check()
-    assert (sum(part.checked_rows for part in slices), span_rows) == (5, 5)
-    assert sum(part.checked_parts for part in slices) >= 1
-    assert all(part.intact for part in slices)
+    monkeypatch.setattr(seals, "verify_chain", row_by_row)
+    verdict = await verify_period(db, hospital_id, FOREVER_AGO, FOREVER)
+    assert (verdict.verified, verdict.checked_rows, verdict.unsealed_rows) == (True, 5, 0)
 
-    async with triggers_off(db) as conn:
-        await probes().probe.audit_change_row.rows(conn, hospital_id, (await rows_of(db, hospital_id))[3])
-    slices, span_rows = await check()
-    assert [part.intact for part in slices].count(False) == 1
-    assert (sum(part.checked_rows for part in slices), span_rows) == (5, 5)
+
+@pytest.mark.parametrize("how", ["intact", "changed", "inserted where the hospital had no part"])
+async def test_verify_parts_says_whether_every_seal_of_a_slice_is_intact(
+    db: Database, hospital_id: uuid.UUID, how: str
+) -> None:
+    other = await new_hospital(db)
+    await write_rows(db, other, 2)
+    await seal_all(db)
+    await write_rows(db, hospital_id, 5)
+    await seal_all(db)
+    if how == "changed":
+        async with triggers_off(db) as conn:
+            await probes().probe.audit_change_row.rows(conn, hospital_id, (await rows_of(db, hospital_id))[3])
+    elif how != "intact":
+        async with db.connection() as conn:
+            at = (await probes().probe.audit_row_ids.many(conn, other))[0].timestamp
+        async with db.transaction() as conn:
+            await probes().probe.audit_forge_row.one(conn, hospital_id, at, RETENTION_DAYS)
+    async with db.connection() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        span = await sql.audit.verify_span.one(conn, FOREVER_AGO, FOREVER)
+        assert span is not None
+        slices = [
+            await sql.audit.verify_parts.one(conn, hospital_id, span.first_seq, span.last_seq, 2, number)
+            for number in (0, 1)
+        ]
+    checked = [part for part in slices if part is not None]
+    assert sum(part.checked_seals for part in checked) == span.last_seq - span.first_seq + 1  # every seal, once
+    assert sum(part.checked_rows for part in checked) == (6 if how.startswith("inserted") else 5)
+    assert [part.intact for part in checked].count(False) == (0 if how == "intact" else 1)
 
 
 @pytest.mark.parametrize("connections", [1, 3])
@@ -339,6 +353,20 @@ async def test_a_changed_or_missing_seal_breaks_the_chain(own_db: Database) -> N
         verdict = await verify_chain(conn)
     assert (verdict.verified, verdict.bad_seal) == (False, 2)
     assert verdict.problems() == ["seal 2: its hash does not match its contents"]
+
+
+async def test_a_row_changed_together_with_its_sealed_list_is_caught_by_the_parts_hash(own_db: Database) -> None:
+    hospital_id = await new_hospital(own_db)
+    await write_rows(own_db, hospital_id, 4)
+    await seal_all(own_db)
+    row_id = (await rows_of(own_db, hospital_id))[2]
+    async with triggers_off(own_db) as conn:
+        await probes().probe.audit_change_row.rows(conn, hospital_id, row_id)
+    async with own_db.transaction() as conn:
+        await probes().probe.audit_seal_parts_triggers_off.exec(conn)
+        assert await probes().probe.audit_forge_part_list.rows(conn, hospital_id, row_id) == 1
+    verdict = await verify_hospital(own_db, hospital_id)  # the report's verdict too, for every period
+    assert (verdict.verified, verdict.seal_problem) == (False, "a part's hash does not match its list of rows")
 
 
 # --- retention ---------------------------------------------------------------------------------------------

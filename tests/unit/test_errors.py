@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from service.errors import FieldError, is_database_unavailable, validation_errors
+from service.errors import FieldError, first_error, is_database_unavailable, validation_errors
 
 
 def postgres_error(cls: type[asyncpg.PostgresError]) -> asyncpg.PostgresError:
@@ -36,6 +36,14 @@ def test_these_mean_the_database_is_unavailable(exc: BaseException) -> None:
 )
 def test_these_do_not(exc: BaseException) -> None:
     assert not is_database_unavailable(exc)
+
+
+def test_a_task_groups_failure_is_its_first_error_out_of_any_nesting() -> None:
+    # The compliance report runs tasks inside tasks: an unavailable database must still read as one (503).
+    refused = ConnectionRefusedError(111, "refused")
+    nested = ExceptionGroup("report", [ExceptionGroup("integrity", [refused, ValueError("later")]), KeyError("x")])
+    assert first_error(nested) is refused
+    assert is_database_unavailable(first_error(nested))
 
 
 def test_validation_details_become_dotted_fields_and_plain_messages() -> None:
