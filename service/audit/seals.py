@@ -200,16 +200,7 @@ async def verify_period(db: Database, hospital_id: UUID, from_time: datetime, to
     assert unsealed is not None
     checked_rows = await _intact_rows(db, hospital_id, span) if seals.problem is None else None
     if checked_rows is not None:
-        return Verdict(
-            checked_rows=checked_rows,
-            checked_seals=seals.checked_seals,
-            unsealed_rows=unsealed.unsealed_rows,
-            bad_row_id=None,
-            row_problem=None,
-            row_seal=None,
-            bad_seal=None,
-            seal_problem=None,
-        )
+        return _verdict(seals, RowCheckRow(checked_rows, unsealed.unsealed_rows, None, None, None))
     async with db.connection() as conn:
         return await verify_chain(conn, hospital_id, from_time, to_time)
 

@@ -32,7 +32,7 @@ from service.db import migrations, sql
 from service.db.pool import Database
 from tests.conftest import ScratchDatabases
 from tests.e2e.processes import run
-from tests.probes import probes, seal_all
+from tests.probes import RowIdRow, probes, seal_all
 
 APPEND_ONLY = "audit_logs is append-only: {} refused"
 RETENTION_DAYS = 2192
@@ -77,6 +77,28 @@ async def new_hospital(db: Database) -> uuid.UUID:
     async with db.transaction() as conn:
         await sql.hospital.create_hospital.one(conn, hospital_id, f"Chain {hospital_id.hex[:8]}", None, None, None)
     return hospital_id
+
+
+async def sealed_after_another(db: Database, hospital_id: uuid.UUID, count: int) -> uuid.UUID:
+    """Another hospital with 2 rows sealed first (a seal with no part for ``hospital_id``), then ``count`` rows
+    of the hospital sealed; the other hospital's id."""
+    other = await new_hospital(db)
+    await write_rows(db, other, 2)
+    await seal_all(db)
+    await write_rows(db, hospital_id, count)
+    await seal_all(db)
+    return other
+
+
+async def forge_into_window_of(db: Database, hospital_id: uuid.UUID, other: uuid.UUID) -> RowIdRow:
+    """A row of ``hospital_id`` forged at the time of ``other``'s first row: into a window where the hospital
+    had no part."""
+    async with db.connection() as conn:
+        at = (await probes().probe.audit_row_ids.many(conn, other))[0].timestamp
+    async with db.transaction() as conn:
+        forged = await probes().probe.audit_forge_row.one(conn, hospital_id, at, RETENTION_DAYS)
+    assert forged is not None
+    return forged
 
 
 async def verify_hospital(db: Database, hospital_id: uuid.UUID) -> Verdict:
@@ -149,19 +171,12 @@ async def test_the_reports_check_settles_intact_rows_without_the_row_by_row_comp
 async def test_verify_parts_says_whether_every_seal_of_a_slice_is_intact(
     db: Database, hospital_id: uuid.UUID, how: str
 ) -> None:
-    other = await new_hospital(db)
-    await write_rows(db, other, 2)
-    await seal_all(db)
-    await write_rows(db, hospital_id, 5)
-    await seal_all(db)
+    other = await sealed_after_another(db, hospital_id, 5)
     if how == "changed":
         async with triggers_off(db) as conn:
             await probes().probe.audit_change_row.rows(conn, hospital_id, (await rows_of(db, hospital_id))[3])
     elif how != "intact":
-        async with db.connection() as conn:
-            at = (await probes().probe.audit_row_ids.many(conn, other))[0].timestamp
-        async with db.transaction() as conn:
-            await probes().probe.audit_forge_row.one(conn, hospital_id, at, RETENTION_DAYS)
+        await forge_into_window_of(db, hospital_id, other)
     async with db.connection() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         span = await sql.audit.verify_span.one(conn, FOREVER_AGO, FOREVER)
         assert span is not None
@@ -252,16 +267,8 @@ async def test_a_row_inserted_in_a_window_where_the_hospital_had_no_rows_is_name
     db: Database, hospital_id: uuid.UUID
 ) -> None:
     # The seal of that window has no part for this hospital, so no part's hash can change: the counts find it.
-    other = await new_hospital(db)
-    await write_rows(db, other, 2)
-    await seal_all(db)
-    await write_rows(db, hospital_id, 2)
-    await seal_all(db)
-    async with db.connection() as conn:
-        others = await probes().probe.audit_row_ids.many(conn, other)
-    async with db.transaction() as conn:
-        forged = await probes().probe.audit_forge_row.one(conn, hospital_id, others[0].timestamp, RETENTION_DAYS)
-    assert forged is not None
+    other = await sealed_after_another(db, hospital_id, 2)
+    forged = await forge_into_window_of(db, hospital_id, other)
     verdict = await verify_hospital(db, hospital_id)
     assert (await verify_hospital(db, other)).verified
     assert (verdict.verified, verdict.bad_row_id, verdict.row_problem) == (False, forged.id, "inserted")
